@@ -1,0 +1,48 @@
+package io.overlay4j.core;
+
+import io.overlay4j.core.layer.LayerFile;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * An open file of the merged view. Reads and writes go straight to the real file the open
+ * resolved to, without resolving the path again.
+ */
+public final class OverlayFile implements Closeable {
+  private final String path;
+  private final LayerFile file;
+  private final boolean writable;
+
+  OverlayFile(String path, LayerFile file, boolean writable) {
+    this.path = path;
+    this.file = file;
+    this.writable = writable;
+  }
+
+  public String path() {
+    return path;
+  }
+
+  /** Reads into {@code dst} from {@code position}; returns the bytes read, -1 at end of file. */
+  public int read(ByteBuffer dst, long position) throws IOException {
+    return file.read(dst, position);
+  }
+
+  public long size() throws IOException {
+    return file.size();
+  }
+
+  public boolean writable() {
+    return writable;
+  }
+
+  LayerFile layerFile() {
+    return file;
+  }
+
+  @Override
+  public void close() throws IOException {
+    file.close();
+  }
+}

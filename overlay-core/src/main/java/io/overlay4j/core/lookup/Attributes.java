@@ -1,0 +1,78 @@
+package io.overlay4j.core.lookup;
+
+import io.overlay4j.core.Stat;
+import io.overlay4j.core.format.OverlayXattrs;
+import io.overlay4j.core.layer.LayerStack;
+import java.io.IOException;
+
+/**
+ * The attributes a merged object reports: its topmost copy's, with the kernel's inode numbers.
+ *
+ * <p>When all layers share one file system, {@code st_ino} is the real inode of the lower
+ * object the name resolves to — for a copied-up object, of the lower object named by its
+ * {@code origin} handle — so it stays stable across copy-up and remount. Otherwise the real
+ * inode is composed with the index of the layer that holds it in the high bits (the kernel's
+ * {@code xino}). Every object reports the overlay's {@code st_dev}; a merged directory reports
+ * one link.
+ */
+public final class Attributes {
+  private final LayerStack layers;
+  private final OverlayXattrs xattrs;
+  private final long device;
+
+  public Attributes(LayerStack layers, OverlayXattrs xattrs, long device) {
+    this.layers = layers;
+    this.xattrs = xattrs;
+    this.device = device;
+  }
+
+  /** The device number every object of the overlay reports. */
+  public long device() {
+    return device;
+  }
+
+  public Stat of(MergedEntry e) throws IOException {
+    Stat cached = e.cachedAttributes();
+    if (cached != null) {
+      return cached;
+    }
+    MergedEntry.Copy top = e.top();
+    Stat st = top.stat();
+    int inoLayer = top.layer();
+    long ino = st.ino();
+    if (st.isDirectory()) {
+      for (MergedEntry.Copy c : e.copies()) {
+        if (c.layer() != LayerStack.UPPER) {
+          inoLayer = c.layer();
+          ino = c.stat().ino();
+          break;
+        }
+      }
+    } else if (top.layer() == LayerStack.UPPER && !layers.readOnly()) {
+      byte[] origin = layers.upper().getXattr(top.path(), xattrs.origin());
+      if (origin != null) {
+        for (int i = layers.firstLower(); i < layers.endOfLowers(); i++) {
+          long lowerIno = layers.get(i).inodeOfOrigin(origin);
+          if (lowerIno >= 0) {
+            inoLayer = i;
+            ino = lowerIno;
+            break;
+          }
+        }
+      }
+    }
+    int nlink = st.isDirectory() && e.isMerged() ? 1 : st.nlink();
+    Stat result = st.withIdentity(compose(inoLayer, ino), device, nlink);
+    e.cacheAttributes(result);
+    return result;
+  }
+
+  /** The inode number the overlay reports for real inode {@code ino} of layer {@code layer}. */
+  public long compose(int layer, long ino) {
+    if (layers.sameFileSystem()) {
+      return ino;
+    }
+    int shift = 64 - layers.xinoBits();
+    return ino | ((long) layer << shift);
+  }
+}

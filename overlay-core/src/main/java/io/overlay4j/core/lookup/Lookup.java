@@ -1,0 +1,168 @@
+package io.overlay4j.core.lookup;
+
+import io.overlay4j.core.Errno;
+import io.overlay4j.core.FileType;
+import io.overlay4j.core.OverlayException;
+import io.overlay4j.core.Stat;
+import io.overlay4j.core.format.OciWhiteouts;
+import io.overlay4j.core.format.OverlayXattrs;
+import io.overlay4j.core.layer.Layer;
+import io.overlay4j.core.layer.LayerStack;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Resolves one name in a merged directory across the layers (the kernel's namei.c): upper
+ * first, then the lower layers top down. The first non-directory wins and hides everything
+ * below; directories merge until a non-directory, a whiteout or an opaque directory ends the
+ * descent. A directory with a {@code redirect} continues its descent at the redirected path.
+ */
+public final class Lookup {
+  private final LayerStack layers;
+  private final OverlayXattrs xattrs;
+  private final boolean ociWhiteouts;
+  private final boolean followRedirects;
+  private final LookupCache cache;
+
+  /** Where to probe for a copy of a name: a layer and a path in it. */
+  private record Probe(int layer, String path) {}
+
+  public Lookup(LayerStack layers, OverlayXattrs xattrs, boolean ociWhiteouts,
+      boolean followRedirects, LookupCache cache) {
+    this.layers = layers;
+    this.xattrs = xattrs;
+    this.ociWhiteouts = ociWhiteouts;
+    this.followRedirects = followRedirects;
+    this.cache = cache;
+  }
+
+  public LookupCache cache() {
+    return cache;
+  }
+
+  public LayerStack layers() {
+    return layers;
+  }
+
+  /** The root of the overlay: every layer's root merged, stopping at an opaque one. */
+  public MergedEntry root() throws IOException {
+    MergedEntry cached = cache.get("/");
+    if (cached != null) {
+      return cached;
+    }
+    long epoch = cache.epoch();
+    List<Probe> probes = new ArrayList<>();
+    for (int i = layers.readOnly() ? layers.firstLower() : LayerStack.UPPER;
+        i < layers.endOfLowers(); i++) {
+      probes.add(new Probe(i, ""));
+    }
+    MergedEntry e = descend("/", probes, null);
+    cache.put(e, epoch);
+    return e;
+  }
+
+  /** Resolves {@code name} in the merged directory {@code dir}. */
+  public MergedEntry child(MergedEntry dir, String name) throws IOException {
+    String path = dir.path().equals("/") ? "/" + name : dir.path() + "/" + name;
+    MergedEntry cached = cache.get(path);
+    if (cached != null) {
+      return cached;
+    }
+    long epoch = cache.epoch();
+    List<Probe> probes = new ArrayList<>(dir.copies().size());
+    for (MergedEntry.Copy c : dir.copies()) {
+      probes.add(new Probe(c.layer(), Layer.child(c.path(), name)));
+    }
+    MergedEntry e = ociWhiteouts && OciWhiteouts.isMarker(name)
+        ? new MergedEntry(path, List.of(), false)
+        : descend(path, probes, dir);
+    cache.put(e, epoch);
+    return e;
+  }
+
+  private MergedEntry descend(String mergedPath, List<Probe> probes, MergedEntry parent)
+      throws IOException {
+    List<MergedEntry.Copy> copies = new ArrayList<>(2);
+    boolean opaque = false;
+    for (int i = 0; i < probes.size(); i++) {
+      Probe p = probes.get(i);
+      Layer layer = layers.get(p.layer());
+      Stat st = layer.stat(p.path());
+      if (st == null) {
+        if (ociWhiteouts && !p.path().isEmpty() && layer.stat(Layer.child(
+            Layer.parent(p.path()), OciWhiteouts.whiteoutFor(Layer.fileName(p.path())))) != null) {
+          break;
+        }
+        continue;
+      }
+      if (isWhiteout(layer, p.path(), st)) {
+        break;
+      }
+      if (!st.isDirectory()) {
+        if (copies.isEmpty()) {
+          copies.add(new MergedEntry.Copy(p.layer(), p.path(), st));
+        }
+        break;
+      }
+      copies.add(new MergedEntry.Copy(p.layer(), p.path(), st));
+      if (isOpaque(layer, p.path())) {
+        opaque = copies.size() == 1;
+        break;
+      }
+      byte[] redirect = layer.getXattr(p.path(), xattrs.redirect());
+      if (redirect != null) {
+        if (!followRedirects) {
+          throw new OverlayException(Errno.EPERM, mergedPath,
+              "redirected directory and redirect_dir=nofollow");
+        }
+        probes = redirectedProbes(p.layer(), OverlayXattrs.redirectTarget(redirect), parent);
+        i = -1;
+      }
+    }
+    return new MergedEntry(mergedPath, copies, opaque);
+  }
+
+  /** Where a directory redirected in layer {@code from} has its copies in the layers below. */
+  private List<Probe> redirectedProbes(int from, String target, MergedEntry parent) {
+    List<Probe> probes = new ArrayList<>();
+    if (target.startsWith("/")) {
+      String rel = target.replaceAll("^/+", "");
+      for (int i = Math.max(from + 1, layers.firstLower()); i < layers.endOfLowers(); i++) {
+        probes.add(new Probe(i, rel));
+      }
+    } else if (parent != null) {
+      for (MergedEntry.Copy c : parent.copies()) {
+        if (c.layer() > from) {
+          probes.add(new Probe(c.layer(), Layer.child(c.path(), target)));
+        }
+      }
+    }
+    return probes;
+  }
+
+  /** A char 0/0 device, or an empty regular file carrying the whiteout xattr. */
+  boolean isWhiteout(Layer layer, String path, Stat st) throws IOException {
+    if (st.type() == FileType.CHAR_DEVICE) {
+      return st.rdev() == 0;
+    }
+    return st.isRegularFile() && st.size() == 0 && isXattrWhiteout(layer, path);
+  }
+
+  private boolean isOpaque(Layer layer, String dir) throws IOException {
+    if (OverlayXattrs.isOpaqueValue(layer.getXattr(dir, xattrs.opaque()))) {
+      return true;
+    }
+    return ociWhiteouts && layer.stat(Layer.child(dir, OciWhiteouts.OPAQUE_MARKER)) != null;
+  }
+
+  /** Whether a directory of a layer holds xattr whiteouts that readdir must hide. */
+  public boolean holdsXattrWhiteouts(Layer layer, String dir) throws IOException {
+    return OverlayXattrs.holdsXattrWhiteouts(layer.getXattr(dir, xattrs.opaque()));
+  }
+
+  /** Whether an empty regular file of a layer carries the whiteout xattr. */
+  public boolean isXattrWhiteout(Layer layer, String path) throws IOException {
+    return layer.getXattr(path, xattrs.whiteout()) != null;
+  }
+}

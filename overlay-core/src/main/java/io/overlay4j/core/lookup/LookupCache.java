@@ -1,0 +1,87 @@
+package io.overlay4j.core.lookup;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A bounded cache of lookup results, positive and negative, keyed by merged path.
+ *
+ * <p>Mutations change the layers first and invalidate after. A lookup computed while a mutation
+ * ran may have read the old state, so it is stored only if no invalidation happened between the
+ * start of its computation and its store (an epoch counter decides); this keeps the cache exact
+ * without holding a lock across layer I/O.
+ */
+public final class LookupCache {
+  private final Cache<String, MergedEntry> cache;
+  private final AtomicLong epoch = new AtomicLong();
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+  private final long maximumSize;
+
+  /** A cache of at most {@code maximumSize} entries; 0 turns caching off. */
+  public LookupCache(long maximumSize) {
+    this.maximumSize = maximumSize;
+    // Eviction runs in the calling thread: no background threads in an embeddable library.
+    this.cache = maximumSize <= 0 ? null
+        : Caffeine.newBuilder().maximumSize(maximumSize).executor(Runnable::run).build();
+  }
+
+  /** The cached entry for a merged path, or null (counted as a miss). */
+  MergedEntry get(String path) {
+    MergedEntry e = cache == null ? null : cache.getIfPresent(path);
+    (e == null ? misses : hits).increment();
+    return e;
+  }
+
+  /** The epoch to pass to {@link #put} for a computation that starts now. */
+  long epoch() {
+    return epoch.get();
+  }
+
+  /** Stores an entry computed since {@code startEpoch}, unless something was invalidated since. */
+  void put(MergedEntry e, long startEpoch) {
+    if (cache != null && epoch.get() == startEpoch) {
+      cache.put(e.path(), e);
+      if (epoch.get() != startEpoch) {
+        cache.invalidate(e.path());
+      }
+    }
+  }
+
+  /** Forgets one merged path (after a mutation of that object). */
+  public void invalidate(String path) {
+    epoch.incrementAndGet();
+    if (cache != null) {
+      cache.invalidate(path);
+    }
+  }
+
+  /** Forgets a merged path and everything below it (after a rename or removal of a directory). */
+  public void invalidateTree(String path) {
+    epoch.incrementAndGet();
+    if (cache != null) {
+      cache.invalidate(path);
+      String prefix = path.equals("/") ? "/" : path + "/";
+      cache.asMap().keySet().removeIf(k -> k.startsWith(prefix));
+    }
+  }
+
+  public long hits() {
+    return hits.sum();
+  }
+
+  public long misses() {
+    return misses.sum();
+  }
+
+  /** Entries held now. */
+  public long size() {
+    return cache == null ? 0 : cache.estimatedSize();
+  }
+
+  public long maximumSize() {
+    return Math.max(0, maximumSize);
+  }
+}

@@ -1,0 +1,94 @@
+package io.overlay4j.core.readdir;
+
+import io.overlay4j.core.DirEntry;
+import io.overlay4j.core.FileType;
+import io.overlay4j.core.Stat;
+import io.overlay4j.core.format.OciWhiteouts;
+import io.overlay4j.core.lookup.Attributes;
+import io.overlay4j.core.lookup.Lookup;
+import io.overlay4j.core.lookup.MergedEntry;
+import io.overlay4j.core.layer.Layer;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds the listing of a merged directory (the kernel's readdir.c): the union of the names of
+ * every copy, topmost first; whiteouts hide their name in the copies below and are not listed;
+ * an opaque copy ends the union (lookup already cut the copies below it). A directory with one
+ * copy is passed through unfiltered, as the kernel does. Each entry carries the type and inode
+ * number that a stat of it reports.
+ */
+public final class MergedDirectory {
+  private final Lookup lookup;
+  private final Attributes attributes;
+  private final boolean ociWhiteouts;
+
+  public MergedDirectory(Lookup lookup, Attributes attributes, boolean ociWhiteouts) {
+    this.lookup = lookup;
+    this.attributes = attributes;
+    this.ociWhiteouts = ociWhiteouts;
+  }
+
+  /** The entries of a directory (without {@code .} and {@code ..}), sorted by name within each layer. */
+  public List<DirEntry> list(MergedEntry dir) throws IOException {
+    Map<String, FileType> names = new LinkedHashMap<>();
+    Set<String> hidden = new HashSet<>();
+    boolean merged = dir.isMerged();
+    for (MergedEntry.Copy copy : dir.copies()) {
+      Layer layer = lookup.layers().get(copy.layer());
+      boolean xattrWhiteouts = merged && lookup.holdsXattrWhiteouts(layer, copy.path());
+      List<String> raw = layer.list(copy.path());
+      raw.sort(null);
+      for (String name : raw) {
+        if (ociWhiteouts && OciWhiteouts.isMarker(name)) {
+          String target = OciWhiteouts.hiddenName(name);
+          if (target != null && !names.containsKey(target)) {
+            hidden.add(target);
+          }
+          continue;
+        }
+        if (names.containsKey(name) || hidden.contains(name)) {
+          continue;
+        }
+        Stat st = layer.stat(Layer.child(copy.path(), name));
+        if (st == null) {
+          continue; // removed while we listed
+        }
+        if (merged && isWhiteout(layer, copy.path(), name, st, xattrWhiteouts)) {
+          hidden.add(name);
+          continue;
+        }
+        names.put(name, st.type());
+      }
+    }
+    List<DirEntry> out = new ArrayList<>(names.size());
+    for (Map.Entry<String, FileType> e : names.entrySet()) {
+      MergedEntry child = lookup.child(dir, e.getKey());
+      if (child.exists()) {
+        Stat st = attributes.of(child);
+        out.add(new DirEntry(e.getKey(), st.type(), st.ino()));
+      } else {
+        // Listed but not found: a whiteout in a directory passed through unfiltered.
+        Stat raw = lookup.layers().get(dir.top().layer())
+            .stat(Layer.child(dir.top().path(), e.getKey()));
+        out.add(new DirEntry(e.getKey(), e.getValue(), raw == null ? 0 : raw.ino()));
+      }
+    }
+    return out;
+  }
+
+  private boolean isWhiteout(Layer layer, String dir, String name, Stat st, boolean xattrWhiteouts)
+      throws IOException {
+    if (st.type() == FileType.CHAR_DEVICE && st.rdev() == 0) {
+      return true;
+    }
+    // An xattr whiteout hides its name from readdir only in a directory marked to hold them.
+    return xattrWhiteouts && st.isRegularFile() && st.size() == 0
+        && lookup.isXattrWhiteout(layer, Layer.child(dir, name));
+  }
+}
