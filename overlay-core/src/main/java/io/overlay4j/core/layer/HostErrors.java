@@ -1,0 +1,90 @@
+package io.overlay4j.core.layer;
+
+import io.overlay4j.core.Errno;
+import io.overlay4j.core.OverlayException;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.NotLinkException;
+import java.util.Map;
+
+/**
+ * Turns the JDK's file exceptions back into the errno the system call gave. The JDK keeps only
+ * the {@code strerror} text of most errors, so the common ones are matched by that text.
+ */
+final class HostErrors {
+  private static final Map<String, Errno> BY_REASON = Map.ofEntries(
+      Map.entry("Operation not permitted", Errno.EPERM),
+      Map.entry("No such file or directory", Errno.ENOENT),
+      Map.entry("Permission denied", Errno.EACCES),
+      Map.entry("File exists", Errno.EEXIST),
+      Map.entry("Invalid cross-device link", Errno.EXDEV),
+      Map.entry("Not a directory", Errno.ENOTDIR),
+      Map.entry("Is a directory", Errno.EISDIR),
+      Map.entry("Invalid argument", Errno.EINVAL),
+      Map.entry("File too large", Errno.EFBIG),
+      Map.entry("No space left on device", Errno.ENOSPC),
+      Map.entry("Read-only file system", Errno.EROFS),
+      Map.entry("Too many links", Errno.EMLINK),
+      Map.entry("File name too long", Errno.ENAMETOOLONG),
+      Map.entry("Directory not empty", Errno.ENOTEMPTY),
+      Map.entry("Too many levels of symbolic links", Errno.ELOOP),
+      Map.entry("Disk quota exceeded", Errno.EDQUOT),
+      Map.entry("Device or resource busy", Errno.EBUSY),
+      Map.entry("Text file busy", Errno.ETXTBSY),
+      Map.entry("Operation not supported", Errno.EOPNOTSUPP),
+      Map.entry("Too many open files", Errno.EMFILE),
+      Map.entry("No data available", Errno.ENODATA));
+
+  private HostErrors() {}
+
+  static OverlayException translate(IOException e, String path) {
+    if (e instanceof OverlayException oe) {
+      return oe;
+    }
+    Errno errno = errnoOf(e);
+    return new OverlayException(errno, path, e.getMessage(), e);
+  }
+
+  static Errno errnoOf(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return Errno.ENOENT;
+    }
+    if (e instanceof FileAlreadyExistsException) {
+      return Errno.EEXIST;
+    }
+    if (e instanceof DirectoryNotEmptyException) {
+      return Errno.ENOTEMPTY;
+    }
+    if (e instanceof AccessDeniedException) {
+      return Errno.EACCES;
+    }
+    if (e instanceof NotDirectoryException) {
+      return Errno.ENOTDIR;
+    }
+    if (e instanceof NotLinkException) {
+      return Errno.EINVAL;
+    }
+    if (e instanceof FileSystemLoopException) {
+      return Errno.ELOOP;
+    }
+    String reason = e instanceof FileSystemException fse ? fse.getReason() : e.getMessage();
+    if (reason != null) {
+      Errno errno = BY_REASON.get(reason.trim());
+      if (errno != null) {
+        return errno;
+      }
+      for (Map.Entry<String, Errno> en : BY_REASON.entrySet()) {
+        if (reason.contains(en.getKey())) {
+          return en.getValue();
+        }
+      }
+    }
+    return Errno.EIO;
+  }
+}

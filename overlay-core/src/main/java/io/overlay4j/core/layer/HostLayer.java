@@ -1,0 +1,364 @@
+package io.overlay4j.core.layer;
+
+import io.overlay4j.core.Errno;
+import io.overlay4j.core.FileType;
+import io.overlay4j.core.OverlayException;
+import io.overlay4j.core.Stat;
+import io.overlay4j.core.StatFs;
+import io.overlay4j.core.format.OriginHandle;
+import io.overlay4j.core.os.OsAccess;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * A layer that is a directory of the host. Reads and writes go to real files through the JDK,
+ * and through {@link OsAccess} for what the JDK cannot do (trusted xattrs, device nodes,
+ * renameat2, file handles). Nothing here follows a symlink at the last component.
+ */
+public final class HostLayer implements WritableLayer {
+  private static final byte[] NO_UUID = new byte[16];
+
+  private final Path root;
+  private final OsAccess os;
+  private volatile byte[] uuid;
+
+  public HostLayer(Path root, OsAccess os) throws IOException {
+    this.root = root.toAbsolutePath().normalize();
+    this.os = os;
+    if (!Files.isDirectory(this.root, LinkOption.NOFOLLOW_LINKS)) {
+      throw new OverlayException(Errno.ENOTDIR, this.root.toString(), "layer is not a directory");
+    }
+  }
+
+  public HostLayer(Path root) throws IOException {
+    this(root, OsAccess.system());
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** The host path of a layer path. */
+  public Path resolve(String path) {
+    return path.isEmpty() ? root : root.resolve(path);
+  }
+
+  @Override
+  public String name() {
+    return root.toString();
+  }
+
+  // ---- reading ----
+
+  @Override
+  public Stat stat(String path) throws IOException {
+    OsAccess.Stat s;
+    try {
+      s = os.lstat(resolve(path));
+    } catch (IOException e) {
+      throw HostErrors.translate(e, path);
+    }
+    return s == null ? null : Stat.ofMode(s.mode(), s.ino(), s.dev(), s.rdev(), s.nlink(),
+        s.uid(), s.gid(), s.size(), s.blocks(), s.atimeNanos(), s.mtimeNanos(), s.ctimeNanos());
+  }
+
+  @Override
+  public List<String> list(String path) throws IOException {
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(resolve(path))) {
+      for (Path p : ds) {
+        names.add(p.getFileName().toString());
+      }
+    } catch (IOException e) {
+      throw HostErrors.translate(e, path);
+    }
+    return names;
+  }
+
+  @Override
+  public byte[] getXattr(String path, String name) throws IOException {
+    return os.getXattr(resolve(path), name);
+  }
+
+  @Override
+  public List<String> listXattrs(String path) throws IOException {
+    return os.listXattrs(resolve(path));
+  }
+
+  @Override
+  public String readLink(String path) throws IOException {
+    try {
+      return Files.readSymbolicLink(resolve(path)).toString();
+    } catch (IOException e) {
+      throw HostErrors.translate(e, path);
+    }
+  }
+
+  @Override
+  public LayerFile open(String path, boolean write) throws IOException {
+    try {
+      FileChannel ch = write
+          ? FileChannel.open(resolve(path), StandardOpenOption.READ, StandardOpenOption.WRITE,
+              LinkOption.NOFOLLOW_LINKS)
+          : FileChannel.open(resolve(path), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+      return new HostFile(ch, path);
+    } catch (IOException e) {
+      throw HostErrors.translate(e, path);
+    }
+  }
+
+  @Override
+  public StatFs statFs() throws IOException {
+    OsAccess.StatVfs v = os.statVfs(root);
+    return new StatFs(v.bsize(), v.frsize(), v.blocks(), v.bfree(), v.bavail(), v.files(),
+        v.ffree(), v.namemax(), 0);
+  }
+
+  @Override
+  public long inodeOfOrigin(byte[] origin) throws IOException {
+    OriginHandle h = OriginHandle.decode(origin);
+    if (h == null) {
+      return -1;
+    }
+    byte[] mine = filesystemUuid();
+    if (!Arrays.equals(mine, NO_UUID) && !Arrays.equals(h.uuid(), NO_UUID)
+        && !Arrays.equals(mine, h.uuid())) {
+      return -1;
+    }
+    OptionalLong ino = os.inodeOfHandle(root, new OsAccess.FileHandle(h.type(), h.fid(), 0));
+    return ino.orElse(-1);
+  }
+
+  /**
+   * The origin handle of an object of this layer, as copy-up stores it in upper: the kernel's
+   * {@code ovl_fb} with this file system's UUID and the object's exportfs handle; null when the
+   * file system gives no handles.
+   */
+  public byte[] originOf(String path) throws IOException {
+    OsAccess.FileHandle fh = os.nameToHandle(resolve(path));
+    return fh == null ? null : new OriginHandle(fh.type(), filesystemUuid(), fh.fid()).encode();
+  }
+
+  private byte[] filesystemUuid() throws IOException {
+    byte[] u = uuid;
+    if (u == null) {
+      u = os.filesystemUuid(root);
+      uuid = u = u == null || u.length != 16 ? NO_UUID : u;
+    }
+    return u;
+  }
+
+  // ---- writing ----
+
+  @Override
+  public void mkdir(String path, int mode) throws IOException {
+    Path p = resolve(path);
+    try {
+      Files.createDirectory(p);
+    } catch (IOException e) {
+      throw HostErrors.translate(e, path);
+    }
+    os.chmod(p, mode); // not left to the umask
+  }
+
+  @Override
+  public void createFile(String path, int mode) throws IOException {
+    Path p = resolve(path);
+    try {
+      Files.createFile(p);
+    } catch (IOException e) {
+      throw HostErrors.translate(e, path);
+    }
+    os.chmod(p, mode);
+  }
+
+  @Override
+  public void mknod(String path, FileType type, int mode, long rdev) throws IOException {
+    Path p = resolve(path);
+    os.mknod(p, type.modeBits() | (mode & 07777), rdev);
+    os.chmod(p, mode);
+  }
+
+  @Override
+  public void symlink(String path, String target) throws IOException {
+    try {
+      Files.createSymbolicLink(resolve(path), Path.of(target));
+    } catch (IOException e) {
+      throw HostErrors.translate(e, path);
+    }
+  }
+
+  @Override
+  public void link(String existing, String newPath) throws IOException {
+    try {
+      Files.createLink(resolve(newPath), resolve(existing));
+    } catch (IOException e) {
+      throw HostErrors.translate(e, newPath);
+    }
+  }
+
+  @Override
+  public void unlink(String path) throws IOException {
+    Stat st = stat(path);
+    if (st == null) {
+      throw new OverlayException(Errno.ENOENT, path);
+    }
+    if (st.isDirectory()) {
+      throw new OverlayException(Errno.EISDIR, path);
+    }
+    delete(path);
+  }
+
+  @Override
+  public void rmdir(String path) throws IOException {
+    Stat st = stat(path);
+    if (st == null) {
+      throw new OverlayException(Errno.ENOENT, path);
+    }
+    if (!st.isDirectory()) {
+      throw new OverlayException(Errno.ENOTDIR, path);
+    }
+    delete(path);
+  }
+
+  private void delete(String path) throws IOException {
+    try {
+      Files.delete(resolve(path));
+    } catch (IOException e) {
+      throw HostErrors.translate(e, path);
+    }
+  }
+
+  @Override
+  public void rename(String from, String to, int flags) throws IOException {
+    os.rename(resolve(from), resolve(to), flags);
+  }
+
+  @Override
+  public void setXattr(String path, String name, byte[] value) throws IOException {
+    os.setXattr(resolve(path), name, value);
+  }
+
+  @Override
+  public void removeXattr(String path, String name) throws IOException {
+    os.removeXattr(resolve(path), name);
+  }
+
+  @Override
+  public void chmod(String path, int mode) throws IOException {
+    os.chmod(resolve(path), mode & 07777);
+  }
+
+  @Override
+  public void chown(String path, int uid, int gid) throws IOException {
+    os.lchown(resolve(path), uid, gid);
+  }
+
+  @Override
+  public void setTimes(String path, long atimeNanos, long mtimeNanos) throws IOException {
+    os.utimens(resolve(path), atimeNanos, mtimeNanos);
+  }
+
+  @Override
+  public void makeWhiteout(String path) throws IOException {
+    os.mknod(resolve(path), FileType.CHAR_DEVICE.modeBits(), 0);
+  }
+
+  @Override
+  public void copyData(Layer from, String fromPath, String path, boolean sync)
+      throws IOException {
+    if (from instanceof HostLayer host) {
+      os.copyFileData(host.resolve(fromPath), resolve(path), sync);
+      return;
+    }
+    try (LayerFile in = from.open(fromPath, false); LayerFile out = open(path, true)) {
+      ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+      long pos = 0;
+      for (int n; (n = in.read(buf.clear(), pos)) > 0; ) {
+        buf.flip();
+        while (buf.hasRemaining()) {
+          pos += out.write(buf, pos);
+        }
+      }
+      if (sync) {
+        out.sync(true);
+      }
+    }
+  }
+
+  @Override
+  public void syncDirectory(String path) throws IOException {
+    try (FileChannel ch = FileChannel.open(resolve(path), StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      throw HostErrors.translate(e, path);
+    }
+  }
+
+  private static final class HostFile implements LayerFile {
+    private final FileChannel ch;
+    private final String path;
+
+    HostFile(FileChannel ch, String path) {
+      this.ch = ch;
+      this.path = path;
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long position) throws IOException {
+      try {
+        return ch.read(dst, position);
+      } catch (IOException e) {
+        throw HostErrors.translate(e, path);
+      }
+    }
+
+    @Override
+    public int write(ByteBuffer src, long position) throws IOException {
+      try {
+        return ch.write(src, position);
+      } catch (IOException e) {
+        throw HostErrors.translate(e, path);
+      }
+    }
+
+    @Override
+    public long size() throws IOException {
+      return ch.size();
+    }
+
+    @Override
+    public void truncate(long size) throws IOException {
+      try {
+        if (size < ch.size()) {
+          ch.truncate(size);
+        } else if (size > ch.size()) {
+          // FileChannel.truncate never grows a file; a one-byte write at the end does.
+          ch.write(ByteBuffer.wrap(new byte[1]), size - 1);
+        }
+      } catch (IOException e) {
+        throw HostErrors.translate(e, path);
+      }
+    }
+
+    @Override
+    public void sync(boolean metadata) throws IOException {
+      ch.force(metadata);
+    }
+
+    @Override
+    public void close() throws IOException {
+      ch.close();
+    }
+  }
+}
