@@ -1,7 +1,11 @@
 package io.overlay4j.core;
 
+import io.overlay4j.core.copyup.CopyUp;
+import io.overlay4j.core.copyup.WorkDir;
+import io.overlay4j.core.dir.Namespace;
 import io.overlay4j.core.format.OverlayXattrs;
 import io.overlay4j.core.layer.Layer;
+import io.overlay4j.core.layer.LayerFile;
 import io.overlay4j.core.layer.LayerStack;
 import io.overlay4j.core.layer.WritableLayer;
 import io.overlay4j.core.lookup.Attributes;
@@ -15,6 +19,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A mounted overlay as a library object: every POSIX operation on the merged view, by absolute
@@ -28,17 +33,34 @@ public final class Overlay implements Closeable {
   private final PathResolver resolver;
   private final Attributes attributes;
   private final MergedDirectory directories;
+  private final CopyUp copyUp;
+  private final Namespace namespace;
+  private final boolean metacopy;
+  /** Serializes every change of the merged view; lookups and file I/O never take it. */
+  private final ReentrantLock mutation = new ReentrantLock();
 
   private Overlay(Builder b) throws IOException {
     this.layers = new LayerStack(b.upper, b.work, b.lowers, b.dataLayers);
     this.xattrs = OverlayXattrs.of(b.userXattr);
+    this.metacopy = b.metacopy;
     LookupCache cache = new LookupCache(b.lookupCacheSize);
-    this.lookup = new Lookup(layers, xattrs, b.ociWhiteouts, b.followRedirects, cache);
+    this.lookup = new Lookup(layers, xattrs, b.ociWhiteouts, b.followRedirects, b.metacopy,
+        cache);
     this.resolver = new PathResolver(lookup);
     long device = layers.get(layers.readOnly() ? layers.firstLower() : LayerStack.UPPER)
         .stat("").dev();
     this.attributes = new Attributes(layers, xattrs, device);
     this.directories = new MergedDirectory(lookup, attributes, b.ociWhiteouts);
+    if (layers.readOnly()) {
+      this.copyUp = null;
+      this.namespace = null;
+    } else {
+      WorkDir work = new WorkDir(layers.work());
+      work.clean();
+      this.copyUp = new CopyUp(layers, work, xattrs, lookup, resolver, !b.volatileMode);
+      this.namespace = new Namespace(layers, work, xattrs, lookup, copyUp, new Namespace.Settings(
+          b.ociWhiteouts, b.createRedirects, b.opaqueNewDirs, b.metacopy));
+    }
   }
 
   /** An overlay of layer objects (in-memory layers, or layers of your own). */
@@ -96,7 +118,8 @@ public final class Overlay implements Closeable {
     if (e.isDirectory()) {
       throw new OverlayException(Errno.EISDIR, path);
     }
-    return new OverlayFile(e.path(), layer(e).open(e.top().path(), false), false);
+    MergedEntry.Copy data = e.dataCopy();
+    return new OverlayFile(e.path(), layers.get(data.layer()).open(data.path(), false), false);
   }
 
   /** An extended attribute's value; ENODATA when absent or private to the overlay. */
@@ -137,7 +160,222 @@ public final class Overlay implements Closeable {
   public OverlayStats stats() {
     LookupCache c = lookup.cache();
     return new OverlayStats(c.hits() + c.misses(), c.hits(), c.misses(), c.size(),
-        c.maximumSize(), 0, 0, 0);
+        c.maximumSize(), copyUp == null ? 0 : copyUp.copyUps(),
+        copyUp == null ? 0 : copyUp.bytesCopied(),
+        namespace == null ? 0 : namespace.whiteoutsWritten());
+  }
+
+
+  // ---- changing ----
+
+  /** {@code UTIME_OMIT}: leave that time as it is. */
+  public static final long OMIT = -1;
+  /** {@code setxattr} flag: fail with EEXIST if the attribute exists. */
+  public static final int XATTR_CREATE = 1;
+  /** {@code setxattr} flag: fail with ENODATA if the attribute does not exist. */
+  public static final int XATTR_REPLACE = 2;
+  /** {@code renameat2} flag: fail with EEXIST if the target exists. */
+  public static final int RENAME_NOREPLACE = WritableLayer.RENAME_NOREPLACE;
+  /** {@code renameat2} flag: swap source and target. */
+  public static final int RENAME_EXCHANGE = WritableLayer.RENAME_EXCHANGE;
+
+  /**
+   * Opens a regular file (following a last symlink). Opening for writing copies the file up
+   * first, even if nothing is written, as the kernel does; {@code truncate} empties it.
+   */
+  public OverlayFile open(String path, boolean write, boolean truncate) throws IOException {
+    if (!write) {
+      return openRead(path);
+    }
+    return mutate(() -> {
+      MergedEntry e = resolver.resolve(path, true).require();
+      if (e.isDirectory()) {
+        throw new OverlayException(Errno.EISDIR, path);
+      }
+      if (!e.top().stat().isRegularFile()) {
+        throw new OverlayException(Errno.ENXIO, path, "not a regular file");
+      }
+      MergedEntry up = copyUp.copyUp(e, truncate ? CopyUp.Data.NONE : CopyUp.Data.FULL);
+      if (truncate && copyUp.isMetacopy(up)) {
+        layers.upper().removeXattr(up.top().path(), xattrs.metacopy());
+        lookup.cache().invalidate(up.path());
+      }
+      return openUpper(up, truncate);
+    });
+  }
+
+  /**
+   * Creates a regular file and opens it for writing; with {@code exclusive} false an existing
+   * file is opened instead (O_CREAT without O_EXCL).
+   */
+  public OverlayFile create(String path, int mode, int uid, int gid, boolean exclusive)
+      throws IOException {
+    return mutate(() -> {
+      PathResolver.Resolution r = resolver.resolve(path, !exclusive);
+      if (r.entry().exists()) {
+        if (exclusive) {
+          throw new OverlayException(Errno.EEXIST, path);
+        }
+        return open(path, true, false);
+      }
+      namespace.create(r, new Namespace.NewObject(FileType.REGULAR, mode, 0, null, uid, gid));
+      return openUpper(resolver.resolve(r.entry().path(), false).require(), false);
+    });
+  }
+
+  public void mkdir(String path, int mode) throws IOException {
+    mkdir(path, mode, -1, -1);
+  }
+
+  /** Makes a directory owned by {@code uid}/{@code gid} (-1: the overlay process's). */
+  public void mkdir(String path, int mode, int uid, int gid) throws IOException {
+    make(path, new Namespace.NewObject(FileType.DIRECTORY, mode, 0, null, uid, gid));
+  }
+
+  /** Makes a device node, FIFO or socket. A char device 0/0 is refused (EPERM). */
+  public void mknod(String path, FileType type, int mode, long rdev, int uid, int gid)
+      throws IOException {
+    if (type == FileType.DIRECTORY || type == FileType.SYMLINK || type == FileType.REGULAR
+        && rdev != 0) {
+      throw new OverlayException(Errno.EINVAL, path, "mknod of a " + type);
+    }
+    make(path, new Namespace.NewObject(type, mode, rdev, null, uid, gid));
+  }
+
+  /** Makes a symbolic link at {@code path} pointing at {@code target}. */
+  public void symlink(String target, String path, int uid, int gid) throws IOException {
+    if (target.isEmpty()) {
+      throw new OverlayException(Errno.ENOENT, path, "empty symlink target");
+    }
+    make(path, new Namespace.NewObject(FileType.SYMLINK, 0777, 0, target, uid, gid));
+  }
+
+  /** A new name {@code newPath} for the non-directory {@code existing}. */
+  public void link(String existing, String newPath) throws IOException {
+    mutate(() -> {
+      namespace.link(resolver.resolve(existing, false), resolver.resolve(newPath, false));
+      return null;
+    });
+  }
+
+  public void unlink(String path) throws IOException {
+    mutate(() -> {
+      namespace.unlink(resolver.resolve(path, false));
+      return null;
+    });
+  }
+
+  public void rmdir(String path) throws IOException {
+    mutate(() -> {
+      namespace.rmdir(resolver.resolve(path, false));
+      return null;
+    });
+  }
+
+  /** {@code renameat2}: flags 0, {@link #RENAME_NOREPLACE} or {@link #RENAME_EXCHANGE}. */
+  public void rename(String from, String to, int flags) throws IOException {
+    mutate(() -> {
+      namespace.rename(resolver.resolve(from, false), resolver.resolve(to, false), flags);
+      return null;
+    });
+  }
+
+  /** Sets the permission bits (following a last symlink, as chmod(2) does). */
+  public void chmod(String path, int mode) throws IOException {
+    changeAttributes(path, true, (upper, rel) -> upper.chmod(rel, mode & 07777));
+  }
+
+  /** Sets owner and group (-1 leaves one as it is), not following a last symlink. */
+  public void chown(String path, int uid, int gid) throws IOException {
+    changeAttributes(path, false, (upper, rel) -> upper.chown(rel, uid, gid));
+  }
+
+  /** Sets access and modification times in epoch nanoseconds ({@link #OMIT} leaves one). */
+  public void utimens(String path, long atimeNanos, long mtimeNanos) throws IOException {
+    changeAttributes(path, false, (upper, rel) -> upper.setTimes(rel, atimeNanos, mtimeNanos));
+  }
+
+  /** Sets a regular file's size (following a last symlink). */
+  public void truncate(String path, long size) throws IOException {
+    if (size < 0) {
+      throw new OverlayException(Errno.EINVAL, path, "negative size");
+    }
+    try (OverlayFile f = open(path, true, size == 0)) {
+      f.truncate(size);
+    }
+  }
+
+  /** Sets an extended attribute; a {@code trusted.overlay.X} name is stored escaped. */
+  public void setxattr(String path, String name, byte[] value, int flags) throws IOException {
+    changeAttributes(path, false, (upper, rel) -> {
+      String stored = xattrs.toStored(name);
+      boolean exists = upper.getXattr(rel, stored) != null;
+      if ((flags & XATTR_CREATE) != 0 && exists) {
+        throw new OverlayException(Errno.EEXIST, path, name);
+      }
+      if ((flags & XATTR_REPLACE) != 0 && !exists) {
+        throw new OverlayException(Errno.ENODATA, path, name);
+      }
+      upper.setXattr(rel, stored, value);
+    });
+  }
+
+  public void removexattr(String path, String name) throws IOException {
+    MergedEntry e = resolver.resolve(path, false).require();
+    if (layer(e).getXattr(e.top().path(), xattrs.toStored(name)) == null) {
+      throw new OverlayException(Errno.ENODATA, path, name); // nothing to remove: no copy-up
+    }
+    changeAttributes(path, false, (upper, rel) -> upper.removeXattr(rel, xattrs.toStored(name)));
+  }
+
+  /** A change of one object's attributes: copy it up (metadata only with metacopy=on), then apply. */
+  private void changeAttributes(String path, boolean follow, AttributeChange change)
+      throws IOException {
+    mutate(() -> {
+      MergedEntry e = resolver.resolve(path, follow).require();
+      CopyUp.Data data = metacopy ? CopyUp.Data.META : CopyUp.Data.FULL;
+      MergedEntry up = copyUp.copyUp(e, data);
+      change.apply(layers.upper(), up.top().path());
+      lookup.cache().invalidate(up.path());
+      return null;
+    });
+  }
+
+  @FunctionalInterface
+  private interface AttributeChange {
+    void apply(WritableLayer upper, String rel) throws IOException;
+  }
+
+  @FunctionalInterface
+  private interface Mutation<T> {
+    T run() throws IOException;
+  }
+
+  private <T> T mutate(Mutation<T> m) throws IOException {
+    if (layers.readOnly()) {
+      throw new OverlayException(Errno.EROFS, null, "the overlay has no upper layer");
+    }
+    mutation.lock();
+    try {
+      return m.run();
+    } finally {
+      mutation.unlock();
+    }
+  }
+
+  private void make(String path, Namespace.NewObject o) throws IOException {
+    mutate(() -> {
+      namespace.create(resolver.resolve(path, false), o);
+      return null;
+    });
+  }
+
+  private OverlayFile openUpper(MergedEntry up, boolean truncate) throws IOException {
+    LayerFile f = layers.upper().open(up.top().path(), true);
+    if (truncate) {
+      f.truncate(0);
+    }
+    return new OverlayFile(up.path(), f, true);
   }
 
   @Override
@@ -171,6 +409,10 @@ public final class Overlay implements Closeable {
     private boolean userXattr;
     private boolean ociWhiteouts;
     private boolean followRedirects = true;
+    private boolean createRedirects;
+    private boolean opaqueNewDirs;
+    private boolean metacopy;
+    private boolean volatileMode;
     private int lookupCacheSize = 65536;
 
     private Builder() {}
@@ -209,6 +451,33 @@ public final class Overlay implements Closeable {
     /** Follow {@code redirect} xattrs (false: refuse redirected directories, as nofollow). */
     public Builder followRedirects(boolean on) {
       this.followRedirects = on;
+      return this;
+    }
+
+    /** Move directories that have lower copies by writing redirects (redirect_dir=on). */
+    public Builder createRedirects(boolean on) {
+      this.createRedirects = on;
+      return this;
+    }
+
+    /**
+     * Make every new directory in a merged parent opaque, as the kernel does with
+     * redirect_dir=on, index=on, metacopy=on or xino=on.
+     */
+    public Builder opaqueNewDirectories(boolean on) {
+      this.opaqueNewDirs = on;
+      return this;
+    }
+
+    /** Copy up metadata only for attribute changes, links and renames (metacopy=on). */
+    public Builder metacopy(boolean on) {
+      this.metacopy = on;
+      return this;
+    }
+
+    /** Never fsync copied-up data (the volatile option). */
+    public Builder volatileMode(boolean on) {
+      this.volatileMode = on;
       return this;
     }
 

@@ -29,8 +29,31 @@ public final class OverlayFile implements Closeable {
     return file.read(dst, position);
   }
 
+  /** Writes {@code src} at {@code position}; returns the bytes written. */
+  public int write(ByteBuffer src, long position) throws IOException {
+    requireWritable();
+    return file.write(src, position);
+  }
+
+  /** Sets the file's size ({@code ftruncate}). */
+  public void truncate(long size) throws IOException {
+    requireWritable();
+    file.truncate(size);
+  }
+
+  /** {@code fsync} ({@code metadata} true) or {@code fdatasync}. */
+  public void sync(boolean metadata) throws IOException {
+    file.sync(metadata);
+  }
+
   public long size() throws IOException {
     return file.size();
+  }
+
+  private void requireWritable() throws OverlayException {
+    if (!writable) {
+      throw new OverlayException(Errno.EBADF, path, "not open for writing");
+    }
   }
 
   public boolean writable() {

@@ -62,7 +62,7 @@ public final class HostLayer implements WritableLayer {
 
   @Override
   public Stat stat(String path) throws IOException {
-    OsAccess.Stat s;
+    io.overlay4j.core.os.Stat s;
     try {
       s = os.lstat(resolve(path));
     } catch (IOException e) {
@@ -119,7 +119,7 @@ public final class HostLayer implements WritableLayer {
 
   @Override
   public StatFs statFs() throws IOException {
-    OsAccess.StatVfs v = os.statVfs(root);
+    io.overlay4j.core.os.StatVfs v = os.statVfs(root);
     return new StatFs(v.bsize(), v.frsize(), v.blocks(), v.bfree(), v.bavail(), v.files(),
         v.ffree(), v.namemax(), 0);
   }
@@ -135,17 +135,17 @@ public final class HostLayer implements WritableLayer {
         && !Arrays.equals(mine, h.uuid())) {
       return -1;
     }
-    OptionalLong ino = os.inodeOfHandle(root, new OsAccess.FileHandle(h.type(), h.fid(), 0));
+    OptionalLong ino = os.inodeOfHandle(root, new io.overlay4j.core.os.FileHandle(h.type(), h.fid(), 0));
     return ino.orElse(-1);
   }
 
   /**
-   * The origin handle of an object of this layer, as copy-up stores it in upper: the kernel's
-   * {@code ovl_fb} with this file system's UUID and the object's exportfs handle; null when the
-   * file system gives no handles.
+   * The kernel's {@code ovl_fb}: this file system's UUID and the object's exportfs handle; null
+   * when the file system gives no handles.
    */
+  @Override
   public byte[] originOf(String path) throws IOException {
-    OsAccess.FileHandle fh = os.nameToHandle(resolve(path));
+    io.overlay4j.core.os.FileHandle fh = os.nameToHandle(resolve(path));
     return fh == null ? null : new OriginHandle(fh.type(), filesystemUuid(), fh.fid()).encode();
   }
 
@@ -240,8 +240,12 @@ public final class HostLayer implements WritableLayer {
   }
 
   @Override
-  public void rename(String from, String to, int flags) throws IOException {
-    os.rename(resolve(from), resolve(to), flags);
+  public void renameFrom(WritableLayer source, String from, String to, int flags)
+      throws IOException {
+    if (!(source instanceof HostLayer host)) {
+      throw new OverlayException(Errno.EXDEV, to, "rename from " + source.name());
+    }
+    os.rename(host.resolve(from), resolve(to), flags);
   }
 
   @Override

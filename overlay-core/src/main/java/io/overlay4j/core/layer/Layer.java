@@ -47,6 +47,14 @@ public interface Layer {
    */
   long inodeOfOrigin(byte[] origin) throws IOException;
 
+  /**
+   * The origin handle of an object of this layer, as a copy-up stores it in upper, or null when
+   * this layer cannot name its objects by handle.
+   */
+  default byte[] originOf(String path) throws IOException {
+    return null;
+  }
+
   /** Joins a directory path and a name. */
   static String child(String dir, String name) {
     return dir.isEmpty() ? name : dir + "/" + name;

@@ -122,7 +122,7 @@ public final class MemoryLayer implements WritableLayer {
     return byInode.containsKey(ino) ? ino : -1;
   }
 
-  /** The origin handle of an object of this layer, as the copy-up stores it in upper. */
+  @Override
   public synchronized byte[] originOf(String path) throws IOException {
     long ino = existing(path).ino;
     return new OriginHandle(ORIGIN_TYPE, UUID, ByteBuffer.allocate(8).putLong(ino).array()).encode();
@@ -192,6 +192,82 @@ public final class MemoryLayer implements WritableLayer {
   }
 
   @Override
+  public void renameFrom(WritableLayer source, String from, String to, int flags)
+      throws IOException {
+    if (source == this) {
+      rename(from, to, flags);
+      return;
+    }
+    if (!(source instanceof MemoryLayer other)) {
+      throw new OverlayException(Errno.EXDEV, to, "rename from " + source.name());
+    }
+    // Lock both trees in a fixed order; the move is atomic for readers of either.
+    MemoryLayer first = System.identityHashCode(this) < System.identityHashCode(other) ? this : other;
+    MemoryLayer second = first == this ? other : this;
+    synchronized (first) {
+      synchronized (second) {
+        if ((flags & RENAME_EXCHANGE) != 0) {
+          Node mine = existing(to);
+          Node theirs = other.existing(from);
+          dir(Layer.parent(to)).children.put(Layer.fileName(to), theirs);
+          other.dir(Layer.parent(from)).children.put(Layer.fileName(from), mine);
+          other.adopt(mine, theirs);
+          adopt(theirs, mine);
+          return;
+        }
+        Node n = other.existing(from);
+        Node dst = find(to);
+        if (dst != null && (flags & RENAME_NOREPLACE) != 0) {
+          throw new OverlayException(Errno.EEXIST, to);
+        }
+        if (dst != null) {
+          checkReplace(n, dst, to);
+          remove(to, dst);
+        }
+        other.dir(Layer.parent(from)).children.remove(Layer.fileName(from));
+        other.forget(n);
+        dir(Layer.parent(to)).children.put(Layer.fileName(to), n);
+        adopt(n, null);
+      }
+    }
+  }
+
+  /** Takes a subtree moved in from another memory layer into this one's inode table. */
+  private void adopt(Node n, Node leaving) {
+    if (leaving != null) {
+      forget(leaving);
+    }
+    byInode.put(n.ino, n);
+    if (n.children != null) {
+      for (Node c : n.children.values()) {
+        adopt(c, null);
+      }
+    }
+  }
+
+  private void forget(Node n) {
+    byInode.remove(n.ino);
+    if (n.children != null) {
+      for (Node c : n.children.values()) {
+        forget(c);
+      }
+    }
+  }
+
+  private static void checkReplace(Node src, Node dst, String to) throws IOException {
+    if (src.type == FileType.DIRECTORY) {
+      if (dst.type != FileType.DIRECTORY) {
+        throw new OverlayException(Errno.ENOTDIR, to);
+      }
+      if (!dst.children.isEmpty()) {
+        throw new OverlayException(Errno.ENOTEMPTY, to);
+      }
+    } else if (dst.type == FileType.DIRECTORY) {
+      throw new OverlayException(Errno.EISDIR, to);
+    }
+  }
+
+  @Override
   public synchronized void rename(String from, String to, int flags) throws IOException {
     Node src = existing(from);
     Node dstParent = dir(Layer.parent(to));
@@ -214,16 +290,7 @@ public final class MemoryLayer implements WritableLayer {
       if ((flags & RENAME_NOREPLACE) != 0) {
         throw new OverlayException(Errno.EEXIST, to);
       }
-      if (src.type == FileType.DIRECTORY) {
-        if (dst.type != FileType.DIRECTORY) {
-          throw new OverlayException(Errno.ENOTDIR, to);
-        }
-        if (!dst.children.isEmpty()) {
-          throw new OverlayException(Errno.ENOTEMPTY, to);
-        }
-      } else if (dst.type == FileType.DIRECTORY) {
-        throw new OverlayException(Errno.EISDIR, to);
-      }
+      checkReplace(src, dst, to);
     }
     if (src.type == FileType.DIRECTORY && (to + "/").startsWith(from + "/")) {
       throw new OverlayException(Errno.EINVAL, to, "a directory cannot move into itself");
@@ -271,6 +338,10 @@ public final class MemoryLayer implements WritableLayer {
     }
     if (gid != -1) {
       n.gid = gid;
+    }
+    if (n.type == FileType.REGULAR && (uid != -1 || gid != -1)) {
+      // chown(2) clears set-user-ID, and set-group-ID where group execute makes it one.
+      n.mode &= (n.mode & 010) != 0 ? ~06000 : ~04000;
     }
     n.ctime = now();
   }

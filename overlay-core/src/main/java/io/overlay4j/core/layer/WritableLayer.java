@@ -30,7 +30,17 @@ public interface WritableLayer extends Layer {
 
   void rmdir(String path) throws IOException;
 
-  void rename(String from, String to, int flags) throws IOException;
+  /** {@code renameat2} within this layer. */
+  default void rename(String from, String to, int flags) throws IOException {
+    renameFrom(this, from, to, flags);
+  }
+
+  /**
+   * {@code renameat2} of an object of {@code source} (this layer, or another one on the same
+   * file system: the work directory) to {@code to} in this layer. Atomic: this is how a
+   * copy-up or a whiteout built in the work directory appears in upper all at once.
+   */
+  void renameFrom(WritableLayer source, String from, String to, int flags) throws IOException;
 
   void setXattr(String path, String name, byte[] value) throws IOException;
 

@@ -1,5 +1,7 @@
 package io.overlay4j.core.lookup;
 
+import io.overlay4j.core.Errno;
+import io.overlay4j.core.OverlayException;
 import io.overlay4j.core.Stat;
 import io.overlay4j.core.format.OverlayXattrs;
 import io.overlay4j.core.layer.LayerStack;
@@ -31,21 +33,34 @@ public final class Attributes {
     return device;
   }
 
+  /**
+   * The attributes of a merged object. Identity (inode number, link count rule) is computed
+   * once per lookup; the rest is read fresh from the real object, so writes through open files
+   * need no cache invalidation.
+   */
   public Stat of(MergedEntry e) throws IOException {
-    Stat cached = e.cachedAttributes();
-    if (cached != null) {
-      return cached;
-    }
     MergedEntry.Copy top = e.top();
-    Stat st = top.stat();
+    Stat st = layers.get(top.layer()).stat(top.path());
+    if (st == null || st.type() != top.stat().type()) {
+      throw new OverlayException(Errno.ENOENT, e.path(), "changed underneath the overlay");
+    }
+    long ino = e.identity();
+    if (ino == MergedEntry.NO_IDENTITY) {
+      ino = identity(e);
+      e.identity(ino);
+    }
+    int nlink = st.isDirectory() && e.isMerged() ? 1 : st.nlink();
+    return st.withIdentity(ino, device, nlink);
+  }
+
+  private long identity(MergedEntry e) throws IOException {
+    MergedEntry.Copy top = e.top();
     int inoLayer = top.layer();
-    long ino = st.ino();
-    if (st.isDirectory()) {
+    long ino = top.stat().ino();
+    if (top.stat().isDirectory()) {
       for (MergedEntry.Copy c : e.copies()) {
         if (c.layer() != LayerStack.UPPER) {
-          inoLayer = c.layer();
-          ino = c.stat().ino();
-          break;
+          return compose(c.layer(), c.stat().ino());
         }
       }
     } else if (top.layer() == LayerStack.UPPER && !layers.readOnly()) {
@@ -54,17 +69,12 @@ public final class Attributes {
         for (int i = layers.firstLower(); i < layers.endOfLowers(); i++) {
           long lowerIno = layers.get(i).inodeOfOrigin(origin);
           if (lowerIno >= 0) {
-            inoLayer = i;
-            ino = lowerIno;
-            break;
+            return compose(i, lowerIno);
           }
         }
       }
     }
-    int nlink = st.isDirectory() && e.isMerged() ? 1 : st.nlink();
-    Stat result = st.withIdentity(compose(inoLayer, ino), device, nlink);
-    e.cacheAttributes(result);
-    return result;
+    return compose(inoLayer, ino);
   }
 
   /** The inode number the overlay reports for real inode {@code ino} of layer {@code layer}. */

@@ -23,17 +23,19 @@ public final class Lookup {
   private final OverlayXattrs xattrs;
   private final boolean ociWhiteouts;
   private final boolean followRedirects;
+  private final boolean metacopy;
   private final LookupCache cache;
 
   /** Where to probe for a copy of a name: a layer and a path in it. */
   private record Probe(int layer, String path) {}
 
   public Lookup(LayerStack layers, OverlayXattrs xattrs, boolean ociWhiteouts,
-      boolean followRedirects, LookupCache cache) {
+      boolean followRedirects, boolean metacopy, LookupCache cache) {
     this.layers = layers;
     this.xattrs = xattrs;
     this.ociWhiteouts = ociWhiteouts;
     this.followRedirects = followRedirects;
+    this.metacopy = metacopy;
     this.cache = cache;
   }
 
@@ -102,8 +104,24 @@ public final class Lookup {
       if (!st.isDirectory()) {
         if (copies.isEmpty()) {
           copies.add(new MergedEntry.Copy(p.layer(), p.path(), st));
+          if (metacopy && st.isRegularFile()
+              && layer.getXattr(p.path(), xattrs.metacopy()) != null) {
+            // Metadata only: the data is the next regular file below, or where it redirects.
+            byte[] redirect = layer.getXattr(p.path(), xattrs.redirect());
+            if (redirect != null) {
+              probes = redirectedProbes(p.layer(), OverlayXattrs.redirectTarget(redirect),
+                  parent, layers.size());
+              i = -1;
+            }
+            continue;
+          }
+        } else if (!copies.get(0).stat().isDirectory() && st.isRegularFile()) {
+          copies.add(new MergedEntry.Copy(p.layer(), p.path(), st));
         }
         break;
+      }
+      if (!copies.isEmpty() && !copies.get(0).stat().isDirectory()) {
+        break; // a metacopy file's data must be a regular file
       }
       copies.add(new MergedEntry.Copy(p.layer(), p.path(), st));
       if (isOpaque(layer, p.path())) {
@@ -116,7 +134,8 @@ public final class Lookup {
           throw new OverlayException(Errno.EPERM, mergedPath,
               "redirected directory and redirect_dir=nofollow");
         }
-        probes = redirectedProbes(p.layer(), OverlayXattrs.redirectTarget(redirect), parent);
+        probes = redirectedProbes(p.layer(), OverlayXattrs.redirectTarget(redirect), parent,
+            layers.endOfLowers());
         i = -1;
       }
     }
@@ -124,11 +143,11 @@ public final class Lookup {
   }
 
   /** Where a directory redirected in layer {@code from} has its copies in the layers below. */
-  private List<Probe> redirectedProbes(int from, String target, MergedEntry parent) {
+  private List<Probe> redirectedProbes(int from, String target, MergedEntry parent, int end) {
     List<Probe> probes = new ArrayList<>();
     if (target.startsWith("/")) {
       String rel = target.replaceAll("^/+", "");
-      for (int i = Math.max(from + 1, layers.firstLower()); i < layers.endOfLowers(); i++) {
+      for (int i = Math.max(from + 1, layers.firstLower()); i < end; i++) {
         probes.add(new Probe(i, rel));
       }
     } else if (parent != null) {
@@ -142,7 +161,7 @@ public final class Lookup {
   }
 
   /** A char 0/0 device, or an empty regular file carrying the whiteout xattr. */
-  boolean isWhiteout(Layer layer, String path, Stat st) throws IOException {
+  public boolean isWhiteout(Layer layer, String path, Stat st) throws IOException {
     if (st.type() == FileType.CHAR_DEVICE) {
       return st.rdev() == 0;
     }

@@ -19,7 +19,10 @@ public final class MergedEntry {
   private final String path;
   private final List<Copy> copies;
   private final boolean opaque;
-  private volatile Stat attributes;
+  /** {@link #identity()} before it is computed. */
+  static final long NO_IDENTITY = Long.MIN_VALUE;
+
+  private volatile long identity = NO_IDENTITY;
 
   MergedEntry(String path, List<Copy> copies, boolean opaque) {
     this.path = path;
@@ -43,6 +46,14 @@ public final class MergedEntry {
   /** The object whose attributes the merged view shows. */
   public Copy top() {
     return copies.get(0);
+  }
+
+  /**
+   * Where a regular file's data is: the topmost copy, or for a metacopy file (metadata in
+   * upper, data below) the lower copy.
+   */
+  public Copy dataCopy() {
+    return top().stat().isRegularFile() ? copies.get(copies.size() - 1) : top();
   }
 
   public boolean isDirectory() {
@@ -74,13 +85,13 @@ public final class MergedEntry {
     return opaque;
   }
 
-  /** The merged attributes, once {@link Attributes} computed them. */
-  Stat cachedAttributes() {
-    return attributes;
+  /** The inode number the overlay reports, once {@link Attributes} computed it. */
+  long identity() {
+    return identity;
   }
 
-  void cacheAttributes(Stat s) {
-    attributes = s;
+  void identity(long ino) {
+    identity = ino;
   }
 
   @Override

@@ -1,0 +1,434 @@
+package io.overlay4j.core.dir;
+
+import io.overlay4j.core.Errno;
+import io.overlay4j.core.FileType;
+import io.overlay4j.core.OverlayException;
+import io.overlay4j.core.Stat;
+import io.overlay4j.core.copyup.CopyUp;
+import io.overlay4j.core.copyup.WorkDir;
+import io.overlay4j.core.format.OciWhiteouts;
+import io.overlay4j.core.format.OverlayXattrs;
+import io.overlay4j.core.layer.Layer;
+import io.overlay4j.core.layer.LayerStack;
+import io.overlay4j.core.layer.WritableLayer;
+import io.overlay4j.core.lookup.Lookup;
+import io.overlay4j.core.lookup.MergedEntry;
+import io.overlay4j.core.lookup.PathResolver.Resolution;
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The operations that change names (the kernel's dir.c): create, mkdir, mknod, symlink, link,
+ * unlink, rmdir and rename. A name that a lower layer has is deleted by a whiteout, never by
+ * copying anything up; a directory made where a whiteout was is opaque. Callers hold the
+ * overlay's mutation lock.
+ */
+public final class Namespace {
+  private static final int S_ISGID = 02000;
+
+  /** What {@link #create} makes. */
+  public record NewObject(FileType type, int mode, long rdev, String linkTarget, int uid, int gid) {}
+
+  /** Options of the mount that change how names are made. */
+  public record Settings(boolean ociWhiteouts, boolean createRedirects, boolean opaqueNewDirs,
+      boolean metacopy) {}
+
+  private final LayerStack layers;
+  private final WritableLayer upper;
+  private final WorkDir work;
+  private final OverlayXattrs xattrs;
+  private final Lookup lookup;
+  private final CopyUp copyUp;
+  private final Settings settings;
+  private final LongAdder whiteouts = new LongAdder();
+
+  public Namespace(LayerStack layers, WorkDir work, OverlayXattrs xattrs, Lookup lookup,
+      CopyUp copyUp, Settings settings) {
+    this.layers = layers;
+    this.upper = layers.upper();
+    this.work = work;
+    this.xattrs = xattrs;
+    this.lookup = lookup;
+    this.copyUp = copyUp;
+    this.settings = settings;
+  }
+
+  public long whiteoutsWritten() {
+    return whiteouts.sum();
+  }
+
+  // ---- creating ----
+
+  /** Creates a file, directory, device node, FIFO, socket or symlink at a name that is free. */
+  public void create(Resolution r, NewObject o) throws IOException {
+    requireWritable(r);
+    if (r.parent() == null || r.entry().exists()) {
+      throw new OverlayException(Errno.EEXIST, r.entry().path());
+    }
+    if (o.type() == FileType.CHAR_DEVICE && o.rdev() == 0) {
+      throw new OverlayException(Errno.EPERM, r.entry().path(), "a 0/0 device is a whiteout");
+    }
+    MergedEntry parent = copyUp.copyUp(r.parent(), CopyUp.Data.FULL);
+    String parentRel = CopyUp.upperPath(parent.path());
+    String rel = Layer.child(parentRel, r.name());
+    Stat pst = upper.stat(parentRel);
+    int gid = o.gid();
+    int mode = o.mode();
+    if ((pst.mode() & S_ISGID) != 0) {
+      gid = pst.gid(); // BSD group semantics of a set-group-ID directory
+      if (o.type() == FileType.DIRECTORY) {
+        mode |= S_ISGID;
+      }
+    }
+    boolean overWhiteout = upper.stat(rel) != null;
+    boolean dir = o.type() == FileType.DIRECTORY;
+    boolean opaque = dir && (overWhiteout
+        || settings.opaqueNewDirs() && parent.isMerged() && !parent.path().equals("/"));
+    if (!overWhiteout) {
+      make(upper, rel, o, mode, gid);
+      if (opaque) {
+        markOpaque(rel);
+      }
+    } else {
+      String tmp = work.tempName();
+      WritableLayer w = work.layer();
+      try {
+        make(w, tmp, o, mode, gid);
+        if (opaque && !settings.ociWhiteouts()) {
+          w.setXattr(tmp, xattrs.opaque(), OverlayXattrs.OPAQUE_YES);
+        }
+        replace(tmp, rel);
+      } catch (IOException | RuntimeException e) {
+        work.removeTree(tmp);
+        throw e;
+      }
+      if (opaque && settings.ociWhiteouts()) {
+        markOpaque(rel);
+      }
+    }
+    clearOciWhiteout(parentRel, r.name());
+    lookup.cache().invalidate(r.entry().path());
+    lookup.cache().invalidate(parent.path());
+  }
+
+  private void make(WritableLayer w, String path, NewObject o, int mode, int gid)
+      throws IOException {
+    switch (o.type()) {
+      case DIRECTORY -> w.mkdir(path, mode);
+      case REGULAR -> w.createFile(path, mode);
+      case SYMLINK -> w.symlink(path, o.linkTarget());
+      default -> w.mknod(path, o.type(), mode, o.rdev());
+    }
+    if (o.uid() != -1 || gid != -1) {
+      w.chown(path, o.uid(), gid);
+      if (o.type() != FileType.SYMLINK && (mode & 06000) != 0) {
+        w.chmod(path, mode); // chown cleared the set-id bits the caller asked for
+      }
+    }
+  }
+
+  /** Makes a new hard link {@code to} of the non-directory {@code from}. */
+  public void link(Resolution from, Resolution to) throws IOException {
+    requireWritable(to);
+    MergedEntry src = from.require();
+    if (src.isDirectory()) {
+      throw new OverlayException(Errno.EPERM, src.path(), "hard link of a directory");
+    }
+    if (to.parent() == null || to.entry().exists()) {
+      throw new OverlayException(Errno.EEXIST, to.entry().path());
+    }
+    MergedEntry up = copyUp.copyUp(src, settings.metacopy() ? CopyUp.Data.META : CopyUp.Data.FULL);
+    MergedEntry parent = copyUp.copyUp(to.parent(), CopyUp.Data.FULL);
+    String rel = Layer.child(CopyUp.upperPath(parent.path()), to.name());
+    if (upper.stat(rel) != null) {
+      upper.unlink(rel); // a whiteout: the new name replaces it
+    }
+    upper.link(up.top().path(), rel);
+    clearOciWhiteout(CopyUp.upperPath(parent.path()), to.name());
+    lookup.cache().invalidate(src.path());
+    lookup.cache().invalidate(to.entry().path());
+    lookup.cache().invalidate(parent.path());
+  }
+
+  // ---- deleting ----
+
+  /** Removes a non-directory: from upper, and with a whiteout where a lower layer has it. */
+  public void unlink(Resolution r) throws IOException {
+    requireWritable(r);
+    MergedEntry e = r.require();
+    if (e.isDirectory()) {
+      throw new OverlayException(Errno.EISDIR, e.path());
+    }
+    remove(r, e);
+  }
+
+  /** Removes a directory that is empty in the merged view. */
+  public void rmdir(Resolution r) throws IOException {
+    requireWritable(r);
+    MergedEntry e = r.require();
+    if (!e.isDirectory()) {
+      throw new OverlayException(Errno.ENOTDIR, e.path());
+    }
+    if (r.parent() == null) {
+      throw new OverlayException(Errno.EBUSY, e.path(), "the overlay root");
+    }
+    requireEmpty(e);
+    if (e.isUpper()) {
+      purgeWhiteouts(e.top().path());
+    }
+    remove(r, e);
+  }
+
+  private void remove(Resolution r, MergedEntry e) throws IOException {
+    boolean needsWhiteout = e.hasLower() || lowerHas(r.parent(), r.name());
+    String rel = CopyUp.upperPath(e.path());
+    if (needsWhiteout) {
+      MergedEntry parent = copyUp.copyUp(r.parent(), CopyUp.Data.FULL);
+      whiteout(CopyUp.upperPath(parent.path()), r.name());
+    } else if (e.isDirectory()) {
+      upper.rmdir(rel);
+    } else {
+      upper.unlink(rel);
+    }
+    if (e.isDirectory()) {
+      lookup.cache().invalidateTree(e.path());
+    } else {
+      lookup.cache().invalidate(e.path());
+    }
+    lookup.cache().invalidate(r.parent().path());
+  }
+
+  // ---- renaming ----
+
+  /** {@code renameat2} with 0, RENAME_NOREPLACE or RENAME_EXCHANGE. */
+  public void rename(Resolution from, Resolution to, int flags) throws IOException {
+    requireWritable(from);
+    if ((flags & ~(WritableLayer.RENAME_NOREPLACE | WritableLayer.RENAME_EXCHANGE)) != 0
+        || flags == (WritableLayer.RENAME_NOREPLACE | WritableLayer.RENAME_EXCHANGE)) {
+      throw new OverlayException(Errno.EINVAL, from.entry().path(), "rename flags " + flags);
+    }
+    boolean exchange = (flags & WritableLayer.RENAME_EXCHANGE) != 0;
+    MergedEntry src = from.require();
+    if (from.parent() == null || to.parent() == null) {
+      throw new OverlayException(Errno.EBUSY, src.path(), "the overlay root");
+    }
+    MergedEntry dst = to.entry();
+    if (exchange && !dst.exists()) {
+      throw new OverlayException(Errno.ENOENT, dst.path());
+    }
+    if (src.path().equals(dst.path())) {
+      return;
+    }
+    if ((flags & WritableLayer.RENAME_NOREPLACE) != 0 && dst.exists()) {
+      throw new OverlayException(Errno.EEXIST, dst.path());
+    }
+    if (src.isDirectory() && dst.path().startsWith(src.path() + "/")
+        || dst.isDirectory() && exchange && src.path().startsWith(dst.path() + "/")) {
+      throw new OverlayException(Errno.EINVAL, dst.path(), "a directory cannot move into itself");
+    }
+    if (dst.exists() && !exchange) {
+      if (src.isDirectory() && !dst.isDirectory()) {
+        throw new OverlayException(Errno.ENOTDIR, dst.path());
+      }
+      if (!src.isDirectory() && dst.isDirectory()) {
+        throw new OverlayException(Errno.EISDIR, dst.path());
+      }
+      if (dst.isDirectory()) {
+        requireEmpty(dst);
+      }
+    }
+    String redirect = redirectFor(from, to, src);
+    if (exchange) {
+      redirectFor(to, from, dst); // EXDEV applies to both sides
+    }
+    CopyUp.Data data = settings.metacopy() ? CopyUp.Data.META : CopyUp.Data.FULL;
+    MergedEntry srcUp = copyUp.copyUp(src, data);
+    MergedEntry dstParent = copyUp.copyUp(to.parent(), CopyUp.Data.FULL);
+    String fromRel = srcUp.top().path();
+    String toRel = Layer.child(CopyUp.upperPath(dstParent.path()), to.name());
+    boolean srcNeedsWhiteout = src.hasLower() || lowerHas(from.parent(), from.name());
+    if (redirect != null) {
+      upper.setXattr(fromRel, xattrs.redirect(), redirect.getBytes(
+          java.nio.charset.StandardCharsets.UTF_8));
+    }
+    if (exchange) {
+      MergedEntry dstUp = copyUp.copyUp(dst, data);
+      upper.rename(fromRel, dstUp.top().path(), WritableLayer.RENAME_EXCHANGE);
+      copyUp.markImpure(CopyUp.upperPath(from.parent().path()));
+      copyUp.markImpure(CopyUp.upperPath(dstParent.path()));
+    } else {
+      if (src.isDirectory() && (dst.hasLower() || lowerHas(to.parent(), to.name())
+          || !src.hasLower() && dstParent.isMerged())) {
+        // Nothing of a lower directory at the new name may show through the moved one.
+        markOpaque(fromRel);
+      }
+      Stat atTarget = upper.stat(toRel);
+      if (atTarget != null && atTarget.isDirectory()) {
+        purgeWhiteouts(toRel);
+      }
+      if (atTarget != null && src.isDirectory() && !atTarget.isDirectory()) {
+        // A directory over a whiteout: swap them, then drop the whiteout.
+        upper.rename(fromRel, toRel, WritableLayer.RENAME_EXCHANGE);
+        upper.unlink(fromRel);
+      } else {
+        upper.rename(fromRel, toRel, 0);
+      }
+      clearOciWhiteout(CopyUp.upperPath(dstParent.path()), to.name());
+      if (srcNeedsWhiteout) {
+        whiteout(Layer.parent(fromRel), from.name());
+      }
+      if (src.hasLower()) {
+        copyUp.markImpure(CopyUp.upperPath(dstParent.path()));
+      }
+    }
+    lookup.cache().invalidateTree(src.path());
+    lookup.cache().invalidateTree(dst.path());
+    lookup.cache().invalidate(from.parent().path());
+    lookup.cache().invalidate(to.parent().path());
+  }
+
+  /**
+   * The redirect to store on a moved directory that has lower copies (EXDEV unless
+   * redirect_dir=on), or null when none is needed.
+   */
+  private String redirectFor(Resolution from, Resolution to, MergedEntry src) throws IOException {
+    if (!src.isDirectory() || !src.hasLower()) {
+      return null;
+    }
+    if (!settings.createRedirects()) {
+      throw new OverlayException(Errno.EXDEV, src.path(),
+          "a directory with lower layers moves only with redirect_dir=on");
+    }
+    if (src.isUpper()) {
+      byte[] existing = upper.getXattr(src.top().path(), xattrs.redirect());
+      if (existing != null) {
+        String old = OverlayXattrs.redirectTarget(existing);
+        if (old.startsWith("/")) {
+          return old;
+        }
+      }
+    }
+    for (MergedEntry.Copy c : src.copies()) {
+      if (c.layer() != LayerStack.UPPER) {
+        boolean sameParent = from.parent().path().equals(to.parent().path())
+            && Layer.parent(c.path()).equals(Layer.parent(CopyUp.upperPath(src.path())));
+        return sameParent ? Layer.fileName(c.path()) : "/" + c.path();
+      }
+    }
+    return null;
+  }
+
+  // ---- whiteouts and opaque directories ----
+
+  /** Replaces whatever upper has at {@code dir/name} (or nothing) with a whiteout. */
+  private void whiteout(String dir, String name) throws IOException {
+    String rel = Layer.child(dir, name);
+    Stat there = upper.stat(rel);
+    if (settings.ociWhiteouts()) {
+      if (there != null) {
+        if (there.isDirectory()) {
+          work.layer().renameFrom(upper, rel, work.tempName(), 0);
+        } else {
+          upper.unlink(rel);
+        }
+      }
+      String marker = Layer.child(dir, OciWhiteouts.whiteoutFor(name));
+      if (upper.stat(marker) == null) {
+        upper.createFile(marker, 0);
+      }
+    } else {
+      String tmp = work.tempName();
+      work.layer().makeWhiteout(tmp);
+      replace(tmp, rel);
+    }
+    whiteouts.increment();
+  }
+
+  /**
+   * Renames {@code tmp} of the work directory over {@code rel} of upper, which may be absent, a
+   * non-directory, or a directory (swapped out, then removed from work).
+   */
+  private void replace(String tmp, String rel) throws IOException {
+    WritableLayer w = work.layer();
+    Stat there = upper.stat(rel);
+    Stat mine = w.stat(tmp);
+    if (there == null) {
+      upper.renameFrom(w, tmp, rel, WritableLayer.RENAME_NOREPLACE);
+    } else if (there.isDirectory() || mine.isDirectory()) {
+      upper.renameFrom(w, tmp, rel, WritableLayer.RENAME_EXCHANGE);
+      work.removeTree(tmp);
+    } else {
+      upper.renameFrom(w, tmp, rel, 0);
+    }
+  }
+
+  private void markOpaque(String rel) throws IOException {
+    if (settings.ociWhiteouts()) {
+      String marker = Layer.child(rel, OciWhiteouts.OPAQUE_MARKER);
+      if (upper.stat(marker) == null) {
+        upper.createFile(marker, 0);
+      }
+    } else {
+      upper.setXattr(rel, xattrs.opaque(), OverlayXattrs.OPAQUE_YES);
+    }
+  }
+
+  private void clearOciWhiteout(String dir, String name) throws IOException {
+    if (settings.ociWhiteouts()) {
+      String marker = Layer.child(dir, OciWhiteouts.whiteoutFor(name));
+      if (upper.stat(marker) != null) {
+        upper.unlink(marker);
+      }
+    }
+  }
+
+  /** Removes the whiteouts (the only things left) from an upper directory about to go. */
+  private void purgeWhiteouts(String rel) throws IOException {
+    for (String name : upper.list(rel)) {
+      String child = Layer.child(rel, name);
+      Stat st = upper.stat(child);
+      boolean marker = settings.ociWhiteouts() && OciWhiteouts.isMarker(name);
+      if (st != null && (marker || lookup.isWhiteout(upper, child, st))) {
+        upper.unlink(child);
+      } else if (st != null) {
+        throw new OverlayException(Errno.ENOTEMPTY, "/" + rel);
+      }
+    }
+  }
+
+  /** ENOTEMPTY unless no name in the directory resolves in the merged view. */
+  private void requireEmpty(MergedEntry dir) throws IOException {
+    Set<String> seen = new HashSet<>();
+    for (MergedEntry.Copy c : dir.copies()) {
+      for (String name : layers.get(c.layer()).list(c.path())) {
+        if (seen.add(name) && lookup.child(dir, name).exists()) {
+          throw new OverlayException(Errno.ENOTEMPTY, dir.path());
+        }
+      }
+    }
+  }
+
+  /** Whether a lower layer has {@code name} under the merged directory {@code parent}. */
+  private boolean lowerHas(MergedEntry parent, String name) throws IOException {
+    for (MergedEntry.Copy c : parent.copies()) {
+      if (c.layer() == LayerStack.UPPER) {
+        continue;
+      }
+      Layer l = layers.get(c.layer());
+      String path = Layer.child(c.path(), name);
+      Stat st = l.stat(path);
+      if (st != null) {
+        return !lookup.isWhiteout(l, path, st);
+      }
+    }
+    return false;
+  }
+
+  private void requireWritable(Resolution r) throws OverlayException {
+    if (upper == null) {
+      throw new OverlayException(Errno.EROFS, r.entry().path());
+    }
+  }
+}
