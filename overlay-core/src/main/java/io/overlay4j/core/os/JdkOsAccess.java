@@ -40,8 +40,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>xattrs: only the {@code user.} namespace (UserDefinedFileAttributeView strips and adds
- *       the prefix); others give EOPNOTSUPP. Symlinks carry no user xattrs on Linux, so reads on
- *       one find nothing and writes give EPERM, as the kernel answers.
+ *       the prefix); others give EOPNOTSUPP. Linux keeps user xattrs only on regular files and
+ *       directories, so on anything else reads find nothing and writes give EPERM, as the
+ *       kernel answers.
  *   <li>mknod: regular files only (an empty file, like {@code mknod(S_IFREG)}); FIFOs and
  *       sockets give EOPNOTSUPP (no JDK call makes them), device nodes EPERM (as for an
  *       unprivileged process). Overlay whiteouts must then use the {@code .wh.} form.
@@ -49,8 +50,10 @@ import java.util.concurrent.TimeUnit;
  *       racing creator; {@link #RENAME_EXCHANGE} and {@link #RENAME_WHITEOUT} give EINVAL, the
  *       kernel's answer on a filesystem that lacks them.
  *   <li>copyFileData: {@link FileChannel#transferTo}, reported as {@link CopyMethod#READ_WRITE}.
- *   <li>utimens, lchown, chmod: through attribute views with NOFOLLOW_LINKS; time precision is
- *       whatever the JDK's implementation offers.
+ *   <li>utimens, lchown, chmod: through attribute views with NOFOLLOW_LINKS. JDK 17 on Linux
+ *       sets times of files with {@code futimens} (nanoseconds) but of symlinks with
+ *       {@code lutimes}, which truncates to microseconds. It must open the file to set times, so
+ *       times of FIFOs, sockets and devices give EOPNOTSUPP here.
  *   <li>statVfs: from {@link FileStore}; inode counts unknown (0), name length assumed 255.
  *   <li>file handles and filesystem UUID: unsupported (null / empty).
  *   <li>lstat: from the {@code unix:*} attributes; {@code blocks} is estimated from the size
@@ -76,7 +79,7 @@ final class JdkOsAccess implements OsAccess {
   public byte[] getXattr(Path p, String name) throws IOException {
     String userName = userName(p, name);
     try {
-      if (isSymlink(p)) {
+      if (!mayHoldUserXattrs(p)) {
         return null;
       }
       UserDefinedFileAttributeView view = userView(p);
@@ -97,7 +100,7 @@ final class JdkOsAccess implements OsAccess {
   @Override
   public List<String> listXattrs(Path p) throws IOException {
     try {
-      if (isSymlink(p)) {
+      if (!mayHoldUserXattrs(p)) {
         return List.of();
       }
       List<String> names = new ArrayList<>();
@@ -114,8 +117,8 @@ final class JdkOsAccess implements OsAccess {
   public void setXattr(Path p, String name, byte[] value) throws IOException {
     String userName = userName(p, name);
     try {
-      if (isSymlink(p)) {
-        throw new OverlayException(Errno.EPERM, p.toString(), "setxattr on a symlink");
+      if (!mayHoldUserXattrs(p)) {
+        throw new OverlayException(Errno.EPERM, p.toString(), "setxattr: user.* on a special file");
       }
       userView(p).write(userName, ByteBuffer.wrap(value));
     } catch (FileSystemException e) {
@@ -127,13 +130,22 @@ final class JdkOsAccess implements OsAccess {
   public void removeXattr(Path p, String name) throws IOException {
     String userName = userName(p, name);
     try {
-      if (isSymlink(p)) {
-        throw new OverlayException(Errno.ENODATA, p.toString(), "removexattr " + name);
+      if (!mayHoldUserXattrs(p)) {
+        throw new OverlayException(Errno.EPERM, p.toString(), "removexattr: user.* on a special file");
       }
       userView(p).delete(userName);
     } catch (FileSystemException e) {
       throw translate(e, p, "removexattr " + name);
     }
+  }
+
+  /**
+   * Linux allows user.* only on regular files and directories (reads elsewhere find nothing,
+   * writes give EPERM). Checking first also keeps the JDK from opening a FIFO, which blocks.
+   */
+  private static boolean mayHoldUserXattrs(Path p) throws IOException {
+    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
+    return a.isRegularFile() || a.isDirectory();
   }
 
   private static String userName(Path p, String name) throws OverlayException {
@@ -234,6 +246,11 @@ final class JdkOsAccess implements OsAccess {
   @Override
   public void utimens(Path p, long atimeNanos, long mtimeNanos) throws IOException {
     try {
+      if (Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW).isOther()) {
+        // The JDK opens the file to set its times; opening a FIFO blocks until a writer comes.
+        throw new OverlayException(
+            Errno.EOPNOTSUPP, p.toString(), "utimens of a special file needs native access");
+      }
       Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW)
           .setTimes(fileTime(mtimeNanos), fileTime(atimeNanos), null);
     } catch (FileSystemException e) {
@@ -267,7 +284,9 @@ final class JdkOsAccess implements OsAccess {
       if (isSymlink(p)) {
         return;
       }
-      Files.setAttribute(p, "unix:mode", mode & 07777, NOFOLLOW);
+      // Not a symlink, so following is harmless, and it makes the JDK chmod(2) the path:
+      // with NOFOLLOW_LINKS it opens the file first, which blocks on a FIFO.
+      Files.setAttribute(p, "unix:mode", mode & 07777);
     } catch (FileSystemException e) {
       throw translate(e, p, "chmod");
     } catch (UnsupportedOperationException | IllegalArgumentException e) {

@@ -37,7 +37,11 @@ import jnr.ffi.types.ssize_t;
  */
 final class NativeOsAccess implements OsAccess {
 
-  /** The glibc functions used; errno is saved after every call. */
+  /**
+   * The glibc functions used; errno is saved after every call. Public because jnr-ffi
+   * implements it from a class loader of its own; the enclosing class keeps it out of the API.
+   * A symbol missing from an old glibc only makes its own method throw UnsatisfiedLinkError.
+   */
   public interface LibC {
     @ssize_t long lgetxattr(@In byte[] path, @In byte[] name, Pointer value, @size_t long size);
 
@@ -47,8 +51,11 @@ final class NativeOsAccess implements OsAccess {
 
     int lremovexattr(@In byte[] path, @In byte[] name);
 
-    /** Exported by glibc since 2.33 (before, only {@code __xmknod}). dev_t is 64-bit. */
+    /** Exported by glibc since 2.33. dev_t is 64-bit. */
     int mknod(@In byte[] path, int mode, long dev);
+
+    /** What glibc before 2.33 exports instead; ver is _MKNOD_VER_LINUX, 0 on x86_64/aarch64. */
+    int __xmknod(int ver, @In byte[] path, int mode, Pointer dev);
 
     int renameat2(int olddirfd, @In byte[] oldpath, int newdirfd, @In byte[] newpath, int flags);
 
@@ -187,12 +194,12 @@ final class NativeOsAccess implements OsAccess {
         oNofollow = 0100000;
       }
       default -> {
-        LOG.log(System.Logger.Level.INFO, "overlay4j: no native OS access on {0}; using the JDK", arch);
+        LOG.log(System.Logger.Level.DEBUG, "overlay4j: no native OS access on {0}", arch);
         return null;
       }
     }
     if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
-      LOG.log(System.Logger.Level.INFO, "overlay4j: no native OS access on {0}; using the JDK", os);
+      LOG.log(System.Logger.Level.DEBUG, "overlay4j: no native OS access on {0}", os);
       return null;
     }
     try {
@@ -204,7 +211,7 @@ final class NativeOsAccess implements OsAccess {
       access.probe();
       return access;
     } catch (Throwable t) { // LinkageError from jffi, or a missing symbol on an old glibc
-      LOG.log(System.Logger.Level.INFO, "overlay4j: cannot bind libc (" + t + "); using the JDK");
+      LOG.log(System.Logger.Level.WARNING, "overlay4j: cannot bind libc, using the JDK: " + t);
       return null;
     }
   }
@@ -308,9 +315,22 @@ final class NativeOsAccess implements OsAccess {
 
   @Override
   public void mknod(Path p, int mode, long rdev) throws IOException {
-    if (libc.mknod(cpath(p), mode, rdev) != 0) {
+    int rc;
+    try {
+      rc = libc.mknod(cpath(p), mode, rdev);
+    } catch (UnsatisfiedLinkError oldGlibc) {
+      rc = xmknod(p, mode, rdev);
+    }
+    if (rc != 0) {
       throw error(errno(), p, "mknod");
     }
+  }
+
+  /** mknod through glibc's pre-2.33 entry point (still exported as a compat symbol later). */
+  int xmknod(Path p, int mode, long rdev) {
+    Pointer dev = scratch.get();
+    dev.putLong(0, rdev);
+    return libc.__xmknod(0, cpath(p), mode, dev);
   }
 
   @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -16,6 +17,7 @@ import io.overlay4j.core.OverlayException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
@@ -100,6 +102,9 @@ class NativeOsAccessTest {
     Path f = Files.writeString(dir.resolve("f"), "data");
     os.setXattr(f, "user.x", new byte[] {1, 2, 3});
     assertArrayEquals(new byte[] {1, 2, 3}, os.getXattr(f, "user.x"));
+    os.setXattr(f, "user.empty", new byte[0]);
+    assertArrayEquals(new byte[0], os.getXattr(f, "user.empty"));
+    os.removeXattr(f, "user.empty");
     assertArrayEquals(new byte[] {1, 2, 3}, OsAccess.jdk().getXattr(f, "user.x"));
     OsAccess.jdk().setXattr(f, "user.y", new byte[0]); // empty values are values
     assertArrayEquals(new byte[0], os.getXattr(f, "user.y"));
@@ -198,6 +203,15 @@ class NativeOsAccessTest {
     assertErrno(Errno.ENOENT, () -> os.mknod(dir.resolve("no/such"), OsAccess.S_IFIFO, 0));
   }
 
+  @Test
+  void mknodThroughTheOldGlibcEntryPoint() throws IOException {
+    assumeTrue(isRoot(), "device nodes need CAP_MKNOD");
+    Path wh = dir.resolve("wh");
+    assertEquals(0, ((NativeOsAccess) os).xmknod(wh, OsAccess.S_IFCHR, OsAccess.makedev(1, 5)));
+    assertEquals(OsAccess.makedev(1, 5), os.lstat(wh).rdev());
+    assertTrue(os.lstat(wh).isCharDevice());
+  }
+
   // ---- rename
 
   @Test
@@ -277,6 +291,31 @@ class NativeOsAccessTest {
   }
 
   @Test
+  void copyFileDataClonesWhereReflinksExist() throws IOException {
+    // Opt-in: point OVERLAY4J_REFLINK_DIR at a directory on xfs (reflink=1), btrfs or bcachefs.
+    String where = System.getenv("OVERLAY4J_REFLINK_DIR");
+    assumeTrue(where != null, "set OVERLAY4J_REFLINK_DIR to a reflink-capable directory to test FICLONE");
+    Path d = Files.createTempDirectory(Path.of(where), "overlay4j-clone");
+    try {
+      byte[] data = new byte[2 * 1024 * 1024 + 3];
+      new Random(9).nextBytes(data);
+      Path src = Files.write(d.resolve("src"), data);
+      Path dst = Files.createFile(d.resolve("dst"));
+      assertEquals(CopyMethod.CLONE, os.copyFileData(src, dst, true));
+      assertArrayEquals(data, Files.readAllBytes(dst));
+      Path empty = Files.createFile(d.resolve("empty"));
+      Path dst0 = Files.createFile(d.resolve("dst0"));
+      os.copyFileData(empty, dst0, false);
+      assertEquals(0, Files.size(dst0));
+    } finally {
+      for (String n : new String[] {"src", "dst", "empty", "dst0"}) {
+        Files.deleteIfExists(d.resolve(n));
+      }
+      Files.delete(d);
+    }
+  }
+
+  @Test
   void copyFileDataRefusesSymlinksAndNonFiles() throws IOException {
     Path src = Files.writeString(dir.resolve("src"), "x");
     Path link = Files.createSymbolicLink(dir.resolve("link"), src);
@@ -287,6 +326,12 @@ class NativeOsAccessTest {
     assertErrno(Errno.EISDIR, () -> os.copyFileData(src, dir, false)); // O_WRONLY on a dir
     Path d = Files.createDirectory(dir.resolve("d"));
     assertErrno(Errno.EINVAL, () -> os.copyFileData(d, dst, false));
+    assumeTrue(isRoot(), "device nodes need CAP_MKNOD");
+    Path fifo = dir.resolve("fifo");
+    os.mknod(fifo, OsAccess.S_IFIFO | 0644, 0);
+    assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+      assertErrno(Errno.EINVAL, () -> os.copyFileData(fifo, dst, false)); // O_NONBLOCK: no hang
+    });
   }
 
   // ---- times, owner, mode
