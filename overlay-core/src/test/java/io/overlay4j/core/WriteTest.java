@@ -228,6 +228,7 @@ class WriteTest {
     assertEquals(Errno.EXDEV, errno(() -> o.rename("/merged", "/m2", 0)));
     assertTrue(o.exists("/tree/sub/x"));
     o.mkdir("/updir", 0755);
+    o.create("/updir/new", 0644, -1, -1, true).close();
     write(o, "/updir/new", "n", 0);
     o.rename("/updir", "/updir2", 0);
     assertEquals("n", Layers.read(o, "/updir2/new"));
@@ -310,7 +311,6 @@ class WriteTest {
     assertFalse(o.exists("/merged/c"));
     o.unlink("/merged/a");
     assertFalse(o.exists("/merged/a"));
-    write(o, "/merged/c", "", 0);
     o.create("/merged/c", 0644, -1, -1, false).close();
     assertTrue(o.exists("/merged/c"));
     o.rename("/merged/c", "/merged/a", 0);
