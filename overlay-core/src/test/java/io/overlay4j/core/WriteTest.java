@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.overlay4j.core.layer.Layer;
 import io.overlay4j.core.layer.MemoryLayer;
+import io.overlay4j.core.layer.WritableLayer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -21,20 +21,20 @@ import org.junit.jupiter.api.Test;
 
 /** The write side on in-memory layers; {@code HostWriteTest} runs the same on host directories. */
 class WriteTest {
-  MemoryLayer l1;
-  MemoryLayer l2;
-  MemoryLayer upper;
-  MemoryLayer work;
+  WritableLayer l1;
+  WritableLayer l2;
+  WritableLayer upper;
+  WritableLayer work;
   Overlay o;
   Map<String, String> l1Before;
   Map<String, String> l2Before;
 
   @BeforeEach
   void setUp() throws IOException {
-    l1 = new MemoryLayer("l1");
-    l2 = new MemoryLayer("l2");
-    upper = new MemoryLayer("upper");
-    work = new MemoryLayer("work");
+    l1 = newLayer("l1");
+    l2 = newLayer("l2");
+    upper = newLayer("upper");
+    work = newLayer("work");
     Layers.of(l1).dir("d").file("d/f", "lower f").file("top", "top").dir("merged")
         .file("merged/a", "a").xattr("d/f", "user.color", "blue")
         .xattr("d/f", "trusted.overlay.origin", "private");
@@ -46,6 +46,11 @@ class WriteTest {
     o = build(Overlay.builder());
     l1Before = LayerSnapshot.of(l1);
     l2Before = LayerSnapshot.of(l2);
+  }
+
+  /** A fresh empty layer; {@code HostWriteTest} makes host directories instead. */
+  WritableLayer newLayer(String name) throws IOException {
+    return new MemoryLayer(name);
   }
 
   Overlay build(Overlay.Builder b) throws IOException {

@@ -270,7 +270,8 @@ public final class HostLayer implements WritableLayer {
 
   @Override
   public void setTimes(String path, long atimeNanos, long mtimeNanos) throws IOException {
-    os.utimens(resolve(path), atimeNanos, mtimeNanos);
+    os.utimens(resolve(path), atimeNanos == -1 ? OsAccess.OMIT_TIME : atimeNanos,
+        mtimeNanos == -1 ? OsAccess.OMIT_TIME : mtimeNanos);
   }
 
   @Override
