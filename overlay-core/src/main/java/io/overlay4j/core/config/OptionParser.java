@@ -241,6 +241,14 @@ final class OptionParser {
       throw new OverlayConfigException(
           key, key + ": too many lower layers; the limit is " + OverlayConfig.MAX_LAYERS);
     }
+    if (value.indexOf('\\') >= 0) {
+      builder.warn(
+          key
+              + "="
+              + value
+              + ": the path is taken verbatim, backslashes included (like the kernel, lowerdir+"
+              + " and datadir+ do not unescape); use lowerdir= for paths with ',' or ':'");
+    }
     Path p = path(key, value);
     if (data) {
       builder.addDataDir(p);
@@ -359,7 +367,8 @@ final class OptionParser {
     int bestDistance = 3;
     for (String k : KNOWN) {
       int d = distance(lower, k);
-      if (d < bestDistance) {
+      // Only suggest a name the typo is clearly closer to than to nothing ("foo" is not "ro").
+      if (d < bestDistance && d * 2 < k.length()) {
         bestDistance = d;
         best = k;
       }

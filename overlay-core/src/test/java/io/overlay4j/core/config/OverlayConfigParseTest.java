@@ -143,6 +143,8 @@ class OverlayConfigParseTest {
       OverlayConfig c = OverlayConfig.parse("lowerdir+=/a\\,b,lowerdir+=/c:d,datadir+=/e\\\\f");
       assertEquals(paths("/a\\,b", "/c:d"), c.lowerDirs());
       assertEquals(paths("/e\\\\f"), c.dataDirs());
+      assertWarning(c, "lowerdir+=/a\\,b: the path is taken verbatim");
+      assertWarning(c, "datadir+=/e\\\\f: the path is taken verbatim");
     }
   }
 
@@ -447,6 +449,13 @@ class OverlayConfigParseTest {
     @Test
     void unknownOptionCloseToAKnownOne() {
       refused("lowerdirs=/a:/b", "unknown option \"lowerdirs\"; did you mean \"lowerdir\"?");
+    }
+
+    @Test
+    void noFarFetchedSuggestion() {
+      OverlayConfigException e = refused("lowerdir=/a:/b,foo", "unknown option \"foo\"");
+      assertFalse(e.getMessage().contains("did you mean"), e.getMessage());
+      refused("lowerdir=/a:/b,uperdir=/u", "did you mean \"upperdir\"?");
     }
 
     @Test
