@@ -137,6 +137,15 @@ public final class OverlayConfig {
   }
 
   /**
+   * Splits a mount option string at the commas that are not escaped, keeping escapes in the
+   * pieces, so a caller can take out options meant for someone else (mount(8)'s generic flags)
+   * and pass the rest to {@link #parse(String)} joined with commas again.
+   */
+  public static List<String> splitOptions(String options) {
+    return OptionSyntax.splitOptions(options);
+  }
+
+  /**
    * Parses a mount option string in the kernel's syntax, e.g. {@code
    * lowerdir=/l1:/l2,upperdir=/u,workdir=/w,metacopy=on}, and checks that the options fit
    * together. Does not touch the filesystem; call {@link #validate()} for that.

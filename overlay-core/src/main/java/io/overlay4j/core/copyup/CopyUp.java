@@ -180,7 +180,7 @@ public final class CopyUp {
 
   /** Marks an upper directory as holding copied-up or moved entries, as the kernel does. */
   public void markImpure(String upperDir) throws IOException {
-    if (!upperDir.isEmpty() && upper.getXattr(upperDir, xattrs.impure()) == null) {
+    if (upper.getXattr(upperDir, xattrs.impure()) == null) {
       upper.setXattr(upperDir, xattrs.impure(), OverlayXattrs.OPAQUE_YES);
     }
   }
