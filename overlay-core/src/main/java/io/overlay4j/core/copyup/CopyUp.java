@@ -85,6 +85,7 @@ public final class CopyUp {
     String target = upperPath(e.path());
     String tmp = work.tempName();
     WritableLayer w = work.layer();
+    Stat parentTimes = upper.stat(Layer.parent(target));
     try {
       build(from, src.path(), st, tmp, data);
       byte[] origin = from.originOf(src.path());
@@ -97,6 +98,8 @@ public final class CopyUp {
       throw ex;
     }
     markImpure(Layer.parent(target));
+    // A copy-up is no change of the parent's contents: keep its times, as the kernel does.
+    upper.setTimes(Layer.parent(target), parentTimes.atimeNanos(), parentTimes.mtimeNanos());
     copyUps.increment();
     lookup.cache().invalidate(e.path());
     return relookup(e.path());
