@@ -176,7 +176,8 @@ public final class Overlay implements Closeable {
       throw new OverlayException(Errno.EISDIR, path);
     }
     MergedEntry.Copy data = e.dataCopy();
-    return new OverlayFile(e.path(), layers.get(data.layer()).open(data.path(), false), false);
+    return new OverlayFile(e.path(), layers.get(data.layer()).open(data.path(), false), false,
+        attributes.of(e));
   }
 
   /** An extended attribute's value; ENODATA when absent or private to the overlay. */
@@ -432,7 +433,7 @@ public final class Overlay implements Closeable {
     if (truncate) {
       f.truncate(0);
     }
-    return new OverlayFile(up.path(), f, true);
+    return new OverlayFile(up.path(), f, true, attributes.of(up));
   }
 
   @Override

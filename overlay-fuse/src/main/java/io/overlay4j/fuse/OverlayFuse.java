@@ -57,6 +57,22 @@ final class OverlayFuse extends FuseStubFS {
     this.overlay = overlay;
     this.ownAsCaller = ownAsCaller;
     this.debug = debug;
+    // flag_nullpath_ok: with hard_remove, calls on a file unlinked while open come with a null
+    // path, and we serve them from the handle table (libfuse would answer ENOENT otherwise).
+    // flag_utime_omit_ok: pass UTIME_NOW and UTIME_OMIT through instead of reading the clock.
+    jnr.ffi.Struct.getMemory(fuseOperations).putInt(offsetOf(fuseOperations.flag_nullpath_ok),
+        0b101);
+  }
+
+  /** The offset of a struct member (jnr-ffi keeps {@code offset()} in a package-private class). */
+  private static long offsetOf(Object member) {
+    try {
+      java.lang.reflect.Method m = member.getClass().getMethod("offset");
+      m.setAccessible(true);
+      return ((Number) m.invoke(member)).longValue();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("jnr-ffi struct layout not readable", e);
+    }
   }
 
   @Override
@@ -78,7 +94,15 @@ final class OverlayFuse extends FuseStubFS {
 
   @Override
   public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
-    return getattr(path, stat);
+    if (path != null) {
+      return getattr(path, stat);
+    }
+    try {
+      fill(stat, file(fi).stat());
+      return 0;
+    } catch (Exception e) {
+      return fail("fgetattr", "(unlinked)", e);
+    }
   }
 
   @Override
