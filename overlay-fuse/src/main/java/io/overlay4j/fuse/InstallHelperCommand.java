@@ -21,8 +21,10 @@ final class InstallHelperCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    String cp = Path.of(System.getProperty("java.class.path").split(":")[0]).toAbsolutePath()
-        .toString();
+    StringBuilder cp = new StringBuilder();
+    for (String entry : System.getProperty("java.class.path").split(":")) {
+      cp.append(cp.length() == 0 ? "" : ":").append(Path.of(entry).toAbsolutePath());
+    }
     String script = """
         #!/bin/sh
         # Installed by overlay4j install-helper. mount(8) calls:

@@ -58,15 +58,15 @@ final class MountCommand implements Callable<Integer> {
       return error(e.getMessage());
     }
     config.warnings().forEach(w -> System.err.println("overlay4j: warning: " + w));
-    if (!Files.isDirectory(merged)) {
-      return error("mount point " + merged + " does not exist or is not a directory");
-    }
     if (MountTable.isMountPoint(merged)) {
       if (!MountTable.isDeadFuseMount(merged)) {
         return error(merged + " is already a mount point (busy); unmount it first");
       }
       // A server killed with -9 leaves its mount behind, answering nothing: take it down.
       MountTable.unmount(merged, true);
+    }
+    if (!Files.isDirectory(merged)) {
+      return error("mount point " + merged + " does not exist or is not a directory");
     }
     if (!foreground && !debug) {
       return Daemon.startAndWait(merged, childArgs(merged), waitSeconds);
