@@ -16,6 +16,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
+import net.jqwik.api.statistics.Statistics;
 
 /**
  * Random small layer sets in the kernel's on-disk format: the kernel's overlay and overlay4j
@@ -60,6 +61,9 @@ class KernelReadOnlyDifferentialPropertyTest {
   @Property(tries = 15, seed = "4711", shrinking = ShrinkingMode.BOUNDED)
   void kernelAndOverlay4jShowTheSameMergedTree(@ForAll("layerSets") LayerSet set)
       throws IOException {
+    Statistics.label("lower layers").collect(set.layers().size());
+    Statistics.label("nodes per layer set").collect(
+        set.layers().stream().mapToInt(List::size).sum() / 10 * 10 + "+");
     try (Scratch scratch = Scratch.create("prop")) {
       List<Path> lowers = new ArrayList<>();
       for (int i = 0; i < set.layers().size(); i++) {
@@ -87,7 +91,7 @@ class KernelReadOnlyDifferentialPropertyTest {
         Tuple.of(2, Kind.CHMOD));
     Arbitrary<Node> nodes = Combinators.combine(paths, kinds,
         Arbitraries.integers().between(0, 99)).as(Node::new);
-    Arbitrary<List<Node>> layer = nodes.list().ofMinSize(0).ofMaxSize(14);
+    Arbitrary<List<Node>> layer = nodes.list().ofMinSize(0).ofMaxSize(20);
     return Combinators.combine(layer.list().ofMinSize(1).ofMaxSize(3),
         Arbitraries.of(false, true)).as(LayerSet::new);
   }
@@ -143,6 +147,20 @@ class KernelReadOnlyDifferentialPropertyTest {
           }
         }
       }
+      String linkTarget = null;
+      if (n.kind() == Kind.HARDLINK) {
+        List<String> targets = new ArrayList<>();
+        for (Map.Entry<String, Kind> e : made.entrySet()) {
+          Kind k = e.getValue();
+          if (k == Kind.FILE || k == Kind.EMPTY_FILE || k == Kind.WHITEOUT) {
+            targets.add(e.getKey());
+          }
+        }
+        if (targets.isEmpty()) {
+          continue;
+        }
+        linkTarget = targets.get(v % targets.size());
+      }
       makeParents(made, p);
       switch (n.kind()) {
         case FILE -> b.file(p, ("content " + v + "\n").repeat(1 + v % 5)
@@ -157,19 +175,8 @@ class KernelReadOnlyDifferentialPropertyTest {
         case FIFO -> b.fifo(p, 0640);
         case CHAR_DEVICE -> b.charDevice(p, 1 + v % 2, v % 4);
         case HARDLINK -> {
-          List<String> targets = new ArrayList<>();
-          for (Map.Entry<String, Kind> e : made.entrySet()) {
-            Kind k = e.getValue();
-            if (k == Kind.FILE || k == Kind.EMPTY_FILE || k == Kind.WHITEOUT) {
-              targets.add(e.getKey());
-            }
-          }
-          if (targets.isEmpty()) {
-            continue;
-          }
-          String target = targets.get(v % targets.size());
-          b.hardlink(p, target);
-          made.put(p, made.get(target));
+          b.hardlink(p, linkTarget);
+          made.put(p, made.get(linkTarget));
           continue;
         }
         default -> throw new AssertionError(n);
