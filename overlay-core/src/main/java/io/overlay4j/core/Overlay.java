@@ -1,9 +1,15 @@
 package io.overlay4j.core;
 
+import io.overlay4j.core.config.OverlayConfig;
+import io.overlay4j.core.config.OverlayConfigException;
+import io.overlay4j.core.config.RedirectDir;
+import io.overlay4j.core.config.WhiteoutFormat;
+import io.overlay4j.core.config.Xino;
 import io.overlay4j.core.copyup.CopyUp;
 import io.overlay4j.core.copyup.WorkDir;
 import io.overlay4j.core.dir.Namespace;
 import io.overlay4j.core.format.OverlayXattrs;
+import io.overlay4j.core.layer.HostLayer;
 import io.overlay4j.core.layer.Layer;
 import io.overlay4j.core.layer.LayerFile;
 import io.overlay4j.core.layer.LayerStack;
@@ -13,12 +19,18 @@ import io.overlay4j.core.lookup.Lookup;
 import io.overlay4j.core.lookup.LookupCache;
 import io.overlay4j.core.lookup.MergedEntry;
 import io.overlay4j.core.lookup.PathResolver;
+import io.overlay4j.core.os.OsAccess;
 import io.overlay4j.core.readdir.MergedDirectory;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -61,6 +73,51 @@ public final class Overlay implements Closeable {
       this.namespace = new Namespace(layers, work, xattrs, lookup, copyUp, new Namespace.Settings(
           b.ociWhiteouts, b.createRedirects, b.opaqueNewDirs, b.metacopy));
     }
+  }
+
+  /**
+   * Opens an overlay of host directories, configured as {@code mount -t overlay} would be:
+   * {@code Overlay.open(OverlayConfig.parse("lowerdir=/l1:/l2,upperdir=/u,workdir=/w"))}.
+   * Validates the configuration first and prepares the work directory as the kernel does.
+   */
+  public static Overlay open(OverlayConfig config) throws IOException {
+    config = config.validate();
+    if (config.index() || config.nfsExport()) {
+      throw new OverlayConfigException("index",
+          "index=on (and nfs_export=on, which needs it) is not supported by overlay4j yet");
+    }
+    OsAccess os = OsAccess.system();
+    Builder b = builder();
+    for (Path p : config.lowerDirs()) {
+      b.lower(new HostLayer(p, os));
+    }
+    for (Path p : config.dataDirs()) {
+      b.dataLayer(new HostLayer(p, os));
+    }
+    if (config.upperDir().isPresent()) {
+      Path work = config.workDir().orElseThrow().resolve("work");
+      if (!Files.isDirectory(work, LinkOption.NOFOLLOW_LINKS)) {
+        Files.createDirectory(work);
+        // The kernel makes work/ inaccessible to anyone but the mounter (root).
+        Files.setPosixFilePermissions(work, "root".equals(System.getProperty("user.name"))
+            ? Set.of() : PosixFilePermissions.fromString("rwx------"));
+      }
+      if (config.volatileMode()) {
+        Files.createDirectories(work.resolve("incompat/volatile"));
+        Files.write(work.resolve("incompat/volatile/dirty"), new byte[0]);
+      }
+      b.upper(new HostLayer(config.upperDir().get(), os), new HostLayer(work, os));
+    }
+    RedirectDir redirect = config.redirectDir();
+    return b.userXattr(config.userXattr())
+        .ociWhiteouts(config.whiteoutFormat() == WhiteoutFormat.OCI)
+        .followRedirects(redirect.follows())
+        .createRedirects(redirect.creates())
+        .metacopy(config.metacopy())
+        .volatileMode(config.volatileMode())
+        .opaqueNewDirectories(redirect.creates() || config.metacopy() || config.xino() == Xino.ON)
+        .lookupCacheSize(config.lookupCacheSize())
+        .build();
   }
 
   /** An overlay of layer objects (in-memory layers, or layers of your own). */
@@ -119,7 +176,8 @@ public final class Overlay implements Closeable {
       throw new OverlayException(Errno.EISDIR, path);
     }
     MergedEntry.Copy data = e.dataCopy();
-    return new OverlayFile(e.path(), layers.get(data.layer()).open(data.path(), false), false);
+    return new OverlayFile(e.path(), layers.get(data.layer()).open(data.path(), false), false,
+        attributes.of(e));
   }
 
   /** An extended attribute's value; ENODATA when absent or private to the overlay. */
@@ -375,7 +433,7 @@ public final class Overlay implements Closeable {
     if (truncate) {
       f.truncate(0);
     }
-    return new OverlayFile(up.path(), f, true);
+    return new OverlayFile(up.path(), f, true, attributes.of(up));
   }
 
   @Override

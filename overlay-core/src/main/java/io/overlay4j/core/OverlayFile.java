@@ -13,11 +13,24 @@ public final class OverlayFile implements Closeable {
   private final String path;
   private final LayerFile file;
   private final boolean writable;
+  private final Stat openedAs;
 
-  OverlayFile(String path, LayerFile file, boolean writable) {
+  OverlayFile(String path, LayerFile file, boolean writable, Stat openedAs) {
     this.path = path;
     this.file = file;
     this.writable = writable;
+    this.openedAs = openedAs;
+  }
+
+  /**
+   * {@code fstat} for a file whose name may be gone (unlinked while open): its attributes when
+   * it was opened, with its current size.
+   */
+  public Stat stat() throws IOException {
+    Stat s = openedAs;
+    long size = file.size();
+    return new Stat(s.type(), s.mode(), s.ino(), s.dev(), s.rdev(), s.nlink(), s.uid(), s.gid(),
+        size, (size + 511) / 512, s.atimeNanos(), s.mtimeNanos(), s.ctimeNanos());
   }
 
   public String path() {

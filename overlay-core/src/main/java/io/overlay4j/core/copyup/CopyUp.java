@@ -85,6 +85,7 @@ public final class CopyUp {
     String target = upperPath(e.path());
     String tmp = work.tempName();
     WritableLayer w = work.layer();
+    Stat parentTimes = upper.stat(Layer.parent(target));
     try {
       build(from, src.path(), st, tmp, data);
       byte[] origin = from.originOf(src.path());
@@ -97,6 +98,8 @@ public final class CopyUp {
       throw ex;
     }
     markImpure(Layer.parent(target));
+    // A copy-up is no change of the parent's contents: keep its times, as the kernel does.
+    upper.setTimes(Layer.parent(target), parentTimes.atimeNanos(), parentTimes.mtimeNanos());
     copyUps.increment();
     lookup.cache().invalidate(e.path());
     return relookup(e.path());
@@ -180,7 +183,7 @@ public final class CopyUp {
 
   /** Marks an upper directory as holding copied-up or moved entries, as the kernel does. */
   public void markImpure(String upperDir) throws IOException {
-    if (!upperDir.isEmpty() && upper.getXattr(upperDir, xattrs.impure()) == null) {
+    if (upper.getXattr(upperDir, xattrs.impure()) == null) {
       upper.setXattr(upperDir, xattrs.impure(), OverlayXattrs.OPAQUE_YES);
     }
   }

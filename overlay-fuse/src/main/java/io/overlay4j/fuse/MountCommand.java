@@ -1,0 +1,134 @@
+package io.overlay4j.fuse;
+
+import io.overlay4j.core.Overlay;
+import io.overlay4j.core.config.OverlayConfig;
+import io.overlay4j.core.config.OverlayConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code overlay4j mount -o lowerdir=..,upperdir=..,workdir=.. MERGED}: the option string of
+ * {@code mount -t overlay}. Returns once the mount is live, leaving the server in the
+ * background; {@code -f} serves in the foreground instead.
+ */
+@Command(name = "mount", mixinStandardHelpOptions = true,
+    description = "Mount an overlay (same options as mount -t overlay).")
+final class MountCommand implements Callable<Integer> {
+  @Option(names = "-o", required = true, paramLabel = "OPTIONS",
+      description = "lowerdir=A:B,upperdir=U,workdir=W and the other overlay options; "
+          + "mount(8)'s generic flags are accepted too.")
+  List<String> options = new ArrayList<>();
+
+  @Option(names = "-f", description = "Serve in the foreground until unmounted.")
+  boolean foreground;
+
+  @Option(names = "-d", description = "Log every failed request (implies -f).")
+  boolean debug;
+
+  @Option(names = "--threads", defaultValue = "multi",
+      description = "libfuse request loop: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+  Threads threads;
+
+  @Option(names = "--wait", defaultValue = "30", paramLabel = "SECONDS",
+      description = "How long to wait for the mount to appear (default ${DEFAULT-VALUE}).")
+  int waitSeconds;
+
+  @Parameters(arity = "1..2", paramLabel = "[SOURCE] MERGED",
+      description = "The mount point (mount(8) passes a source name first; it is ignored).")
+  List<Path> paths;
+
+  enum Threads { single, multi }
+
+  @Override
+  public Integer call() throws Exception {
+    Path merged = paths.get(paths.size() - 1).toAbsolutePath().normalize();
+    MountOptions opts = MountOptions.split(String.join(",", options));
+    OverlayConfig config;
+    try {
+      config = OverlayConfig.parse(opts.overlay()).validate();
+    } catch (OverlayConfigException e) {
+      return error(e.getMessage());
+    }
+    config.warnings().forEach(w -> System.err.println("overlay4j: warning: " + w));
+    if (!Files.isDirectory(merged)) {
+      return error("mount point " + merged + " does not exist or is not a directory");
+    }
+    if (MountTable.isMountPoint(merged)) {
+      if (!MountTable.isDeadFuseMount(merged)) {
+        return error(merged + " is already a mount point (busy); unmount it first");
+      }
+      // A server killed with -9 leaves its mount behind, answering nothing: take it down.
+      MountTable.unmount(merged, true);
+    }
+    if (!foreground && !debug) {
+      return Daemon.startAndWait(merged, childArgs(merged), waitSeconds);
+    }
+    return serve(config, opts, merged);
+  }
+
+  private int serve(OverlayConfig config, MountOptions opts, Path merged) throws IOException {
+    boolean root = "root".equals(System.getProperty("user.name"));
+    Overlay overlay = Overlay.open(config);
+    OverlayFuse fs = new OverlayFuse(overlay, root, debug);
+    fs.mount(merged, true, debug, fuseArgs(opts, config, root).toArray(String[]::new));
+    return 0;
+  }
+
+  /** libfuse options: our identity, real inode numbers, kernel caching, and the caller's flags. */
+  private List<String> fuseArgs(MountOptions opts, OverlayConfig config, boolean root) {
+    List<String> o = new ArrayList<>(List.of("fsname=overlay4j", "subtype=overlay4j", "use_ino",
+        "readdir_ino", "hard_remove", "nonempty", "kernel_cache", "big_writes",
+        "max_write=131072", "max_read=131072", "entry_timeout=1", "attr_timeout=1",
+        "negative_timeout=1"));
+    if (root) {
+      // Other users get the kernel's permission checks against the modes we report.
+      o.add("allow_other");
+      o.add("default_permissions");
+    }
+    if (config.readOnly()) {
+      o.add("ro");
+    }
+    o.addAll(opts.fuse());
+    List<String> args = new ArrayList<>(List.of("-o", String.join(",", o)));
+    if (threads == Threads.single) {
+      args.add("-s");
+    }
+    return args;
+  }
+
+  private List<String> childArgs(Path merged) {
+    List<String> a = new ArrayList<>(List.of("mount", "-f", "--threads", threads.name()));
+    for (String o : options) {
+      a.add("-o");
+      a.add(o);
+    }
+    a.add(merged.toString());
+    return a;
+  }
+
+  static int error(String message) {
+    System.err.println("overlay4j: " + message);
+    return 2;
+  }
+
+  /** Waits up to {@code seconds} for a condition, polling. */
+  static boolean await(java.util.function.BooleanSupplier done, long seconds)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      if (done.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(20);
+    }
+    return done.getAsBoolean();
+  }
+}

@@ -1,0 +1,89 @@
+package io.overlay4j.fuse;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** What mount tests need: a check that FUSE mounts can be made here, shell commands, cleanup. */
+final class FuseTestSupport {
+  private FuseTestSupport() {}
+
+  /** Skips the calling test, saying why, unless this JVM may mount FUSE filesystems privately. */
+  static void assumeFuseMounts() {
+    assumeTrue("root".equals(System.getProperty("user.name")),
+        "mount tests need root (they mount FUSE in a private mount namespace)");
+    assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse on this machine");
+    assumeTrue(Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libfuse.so.2"))
+        || Files.exists(Path.of("/usr/lib/aarch64-linux-gnu/libfuse.so.2"))
+        || Files.exists(Path.of("/lib/x86_64-linux-gnu/libfuse.so.2"))
+        || Files.exists(Path.of("/lib/aarch64-linux-gnu/libfuse.so.2")),
+        "libfuse.so.2 is missing: apt-get install -y libfuse2");
+    assumeTrue(inPrivateNamespace(),
+        "the test JVM is not in a private mount namespace (see src/test/private-mount-namespace): refusing to mount"
+            + " on the host");
+  }
+
+  /** Whether this process's mount namespace differs from its parent's (Maven's). */
+  static boolean inPrivateNamespace() {
+    try {
+      long parent = ProcessHandle.current().parent().orElseThrow().pid();
+      return !Files.readSymbolicLink(Path.of("/proc/self/ns/mnt"))
+          .equals(Files.readSymbolicLink(Path.of("/proc/" + parent + "/ns/mnt")));
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** The result of a command: exit status and everything it printed. */
+  record Result(int status, String output) {
+    Result ok() {
+      if (status != 0) {
+        throw new AssertionError("exit " + status + ": " + output);
+      }
+      return this;
+    }
+  }
+
+  static Result sh(String script) throws IOException, InterruptedException {
+    return run(List.of("sh", "-c", script));
+  }
+
+  static Result run(List<String> cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("timed out: " + cmd);
+    }
+    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+
+  /** {@code java -cp <this classpath> io.overlay4j.fuse.Main ARGS}: the overlay4j command. */
+  static Result overlay4j(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of(args));
+    return run(cmd);
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (root == null || !Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
