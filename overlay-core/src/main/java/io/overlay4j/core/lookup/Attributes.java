@@ -57,7 +57,8 @@ public final class Attributes {
     MergedEntry.Copy top = e.top();
     int inoLayer = top.layer();
     long ino = top.stat().ino();
-    if (top.stat().isDirectory()) {
+    if (top.stat().isDirectory() && !e.path().equals("/")) {
+      // (The root keeps its top copy's inode, as the kernel's ovl_get_root does.)
       for (MergedEntry.Copy c : e.copies()) {
         if (c.layer() != LayerStack.UPPER) {
           return compose(c.layer(), c.stat().ino());

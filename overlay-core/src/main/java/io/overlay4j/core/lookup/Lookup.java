@@ -11,6 +11,8 @@ import io.overlay4j.core.layer.LayerStack;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Resolves one name in a merged directory across the layers (the kernel's namei.c): upper
@@ -25,6 +27,11 @@ public final class Lookup {
   private final boolean followRedirects;
   private final boolean metacopy;
   private final LookupCache cache;
+  /**
+   * Lower layers in which a lookup has met a directory marked {@code opaque=x} (the kernel's
+   * per-layer {@code has_xwhiteouts}): only their copies get xattr whiteouts hidden by readdir.
+   */
+  private final Set<Integer> layersWithXattrWhiteouts = ConcurrentHashMap.newKeySet();
 
   /** Where to probe for a copy of a name: a layer and a path in it. */
   private record Probe(int layer, String path) {}
@@ -77,7 +84,7 @@ public final class Lookup {
       probes.add(new Probe(c.layer(), Layer.child(c.path(), name)));
     }
     MergedEntry e = ociWhiteouts && OciWhiteouts.isMarker(name)
-        ? new MergedEntry(path, List.of(), false)
+        ? new MergedEntry(path, List.of(), false, false)
         : descend(path, probes, dir);
     cache.put(e, epoch);
     return e;
@@ -87,6 +94,7 @@ public final class Lookup {
       throws IOException {
     List<MergedEntry.Copy> copies = new ArrayList<>(2);
     boolean opaque = false;
+    boolean xattrWhiteouts = false;
     for (int i = 0; i < probes.size(); i++) {
       Probe p = probes.get(i);
       Layer layer = layers.get(p.layer());
@@ -124,9 +132,17 @@ public final class Lookup {
         break; // a metacopy file's data must be a regular file
       }
       copies.add(new MergedEntry.Copy(p.layer(), p.path(), st));
-      if (isOpaque(layer, p.path())) {
+      byte[] mark = layer.getXattr(p.path(), xattrs.opaque());
+      if (OverlayXattrs.isOpaqueValue(mark) || ociWhiteouts
+          && layer.stat(Layer.child(p.path(), OciWhiteouts.OPAQUE_MARKER)) != null) {
         opaque = copies.size() == 1;
         break;
+      }
+      // The kernel reads "x" only in lower layers that are not the bottom one.
+      if (OverlayXattrs.holdsXattrWhiteouts(mark) && p.layer() != LayerStack.UPPER
+          && p.layer() != layers.endOfLowers() - 1) {
+        xattrWhiteouts = true;
+        layersWithXattrWhiteouts.add(p.layer());
       }
       byte[] redirect = layer.getXattr(p.path(), xattrs.redirect());
       if (redirect != null) {
@@ -139,7 +155,7 @@ public final class Lookup {
         i = -1;
       }
     }
-    return new MergedEntry(mergedPath, copies, opaque);
+    return new MergedEntry(mergedPath, copies, opaque, xattrWhiteouts);
   }
 
   /** Where a directory redirected in layer {@code from} has its copies in the layers below. */
@@ -168,16 +184,14 @@ public final class Lookup {
     return st.isRegularFile() && st.size() == 0 && isXattrWhiteout(layer, path);
   }
 
-  private boolean isOpaque(Layer layer, String dir) throws IOException {
-    if (OverlayXattrs.isOpaqueValue(layer.getXattr(dir, xattrs.opaque()))) {
-      return true;
-    }
-    return ociWhiteouts && layer.stat(Layer.child(dir, OciWhiteouts.OPAQUE_MARKER)) != null;
-  }
-
-  /** Whether a directory of a layer holds xattr whiteouts that readdir must hide. */
-  public boolean holdsXattrWhiteouts(Layer layer, String dir) throws IOException {
-    return OverlayXattrs.holdsXattrWhiteouts(layer.getXattr(dir, xattrs.opaque()));
+  /**
+   * Whether readdir hides the xattr whiteouts of one copy of a merged directory: the directory
+   * has a lower copy marked "x" and the copy's layer has shown one to a lookup, as the kernel
+   * decides it (upper copies are never filtered).
+   */
+  public boolean hidesXattrWhiteouts(MergedEntry dir, MergedEntry.Copy copy) {
+    return dir.hasXattrWhiteouts() && copy.layer() != LayerStack.UPPER
+        && layersWithXattrWhiteouts.contains(copy.layer());
   }
 
   /** Whether an empty regular file of a layer carries the whiteout xattr. */

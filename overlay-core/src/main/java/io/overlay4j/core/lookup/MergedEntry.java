@@ -19,15 +19,17 @@ public final class MergedEntry {
   private final String path;
   private final List<Copy> copies;
   private final boolean opaque;
+  private final boolean xattrWhiteouts;
   /** {@link #identity()} before it is computed. */
   static final long NO_IDENTITY = Long.MIN_VALUE;
 
   private volatile long identity = NO_IDENTITY;
 
-  MergedEntry(String path, List<Copy> copies, boolean opaque) {
+  MergedEntry(String path, List<Copy> copies, boolean opaque, boolean xattrWhiteouts) {
     this.path = path;
     this.copies = List.copyOf(copies);
     this.opaque = opaque;
+    this.xattrWhiteouts = xattrWhiteouts;
   }
 
   /** The merged path: {@code /} or {@code /a/b}. */
@@ -83,6 +85,11 @@ public final class MergedEntry {
   /** Whether the topmost copy is a directory marked opaque. */
   public boolean isOpaque() {
     return opaque;
+  }
+
+  /** Whether a lower copy (not the bottom layer's) is marked as holding xattr whiteouts. */
+  public boolean hasXattrWhiteouts() {
+    return xattrWhiteouts;
   }
 
   /** The inode number the overlay reports, once {@link Attributes} computed it. */

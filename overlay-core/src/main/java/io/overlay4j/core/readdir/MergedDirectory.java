@@ -41,7 +41,7 @@ public final class MergedDirectory {
     boolean merged = dir.isMerged();
     for (MergedEntry.Copy copy : dir.copies()) {
       Layer layer = lookup.layers().get(copy.layer());
-      boolean xattrWhiteouts = merged && lookup.holdsXattrWhiteouts(layer, copy.path());
+      boolean xattrWhiteouts = merged && lookup.hidesXattrWhiteouts(dir, copy);
       List<String> raw = layer.list(copy.path());
       raw.sort(null);
       for (String name : raw) {
