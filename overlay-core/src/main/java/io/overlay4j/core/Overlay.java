@@ -176,8 +176,31 @@ public final class Overlay implements Closeable {
       throw new OverlayException(Errno.EISDIR, path);
     }
     MergedEntry.Copy data = e.dataCopy();
-    return new OverlayFile(e.path(), layers.get(data.layer()).open(data.path(), false), false,
-        attributes.of(e));
+    LayerFile f = layers.get(data.layer()).open(data.path(), false);
+    if (data.layer() == LayerStack.UPPER || copyUp == null) {
+      return new OverlayFile(e.path(), f, false, attributes.of(e));
+    }
+    return new OverlayFile(e.path(), f, false, attributes.of(e), new OverlayFile.CopyUpWatch() {
+      @Override
+      public long generation() {
+        return copyUp.generation();
+      }
+
+      @Override
+      public LayerFile reopenUpper(String path, Stat openedAs) throws IOException {
+        MergedEntry now;
+        try {
+          now = resolver.resolve(path, false).entry();
+        } catch (OverlayException gone) {
+          return null;
+        }
+        if (!now.exists() || now.dataCopy().layer() != LayerStack.UPPER
+            || attributes.of(now).ino() != openedAs.ino()) {
+          return null;
+        }
+        return layers.upper().open(now.top().path(), false);
+      }
+    });
   }
 
   /** An extended attribute's value; ENODATA when absent or private to the overlay. */

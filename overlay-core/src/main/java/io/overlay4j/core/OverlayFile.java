@@ -10,16 +10,33 @@ import java.nio.ByteBuffer;
  * resolved to, without resolving the path again.
  */
 public final class OverlayFile implements Closeable {
+  /** Moves a reader of a lower file to the upper copy once the file has been copied up. */
+  interface CopyUpWatch {
+    /** A number that changes whenever anything is copied up. */
+    long generation();
+
+    /** The upper copy of the file opened as {@code openedAs}, if it has one now, else null. */
+    LayerFile reopenUpper(String path, Stat openedAs) throws IOException;
+  }
+
   private final String path;
-  private final LayerFile file;
   private final boolean writable;
   private final Stat openedAs;
+  private volatile LayerFile file;
+  private volatile CopyUpWatch watch;
+  private long generation;
 
   OverlayFile(String path, LayerFile file, boolean writable, Stat openedAs) {
+    this(path, file, writable, openedAs, null);
+  }
+
+  OverlayFile(String path, LayerFile file, boolean writable, Stat openedAs, CopyUpWatch watch) {
     this.path = path;
     this.file = file;
     this.writable = writable;
     this.openedAs = openedAs;
+    this.watch = watch;
+    this.generation = watch == null ? 0 : watch.generation();
   }
 
   /**
@@ -39,7 +56,26 @@ public final class OverlayFile implements Closeable {
 
   /** Reads into {@code dst} from {@code position}; returns the bytes read, -1 at end of file. */
   public int read(ByteBuffer dst, long position) throws IOException {
+    CopyUpWatch w = watch;
+    if (w != null && w.generation() != generation) {
+      followCopyUp(w);
+    }
     return file.read(dst, position);
+  }
+
+  /** As the kernel does: a reader of a lower file reads the upper copy once there is one. */
+  private synchronized void followCopyUp(CopyUpWatch w) throws IOException {
+    if (watch == null) {
+      return;
+    }
+    generation = w.generation();
+    LayerFile upper = w.reopenUpper(path, openedAs);
+    if (upper != null) {
+      LayerFile lower = file;
+      file = upper;
+      watch = null;
+      lower.close();
+    }
   }
 
   /** Writes {@code src} at {@code position}; returns the bytes written. */

@@ -350,6 +350,63 @@ class WriteTest {
   }
 
   @Test
+  void metacopyFilesThatMoveOrGainANameRedirectToTheirData() throws IOException {
+    Overlay m = build(Overlay.builder().metacopy(true));
+    m.rename("/big", "/d/moved", 0);
+    assertEquals(0, m.stats().bytesCopiedUp(), "rename copies metadata only");
+    assertArrayEquals("/big".getBytes(), upper.getXattr("d/moved", "trusted.overlay.redirect"));
+    assertTrue(Layers.read(m, "/d/moved").startsWith("0123456789"));
+    m.link("/top", "/top-link");
+    assertEquals("top", Layers.read(m, "/top-link"));
+    Overlay again = build(Overlay.builder().metacopy(true));
+    assertTrue(Layers.read(again, "/d/moved").startsWith("0123456789"), "after a remount too");
+    write(again, "/d/moved", "Z", 0);
+    assertTrue(Layers.read(again, "/d/moved").startsWith("Z123456789"));
+    assertNull(upper.getXattr("d/moved", "trusted.overlay.metacopy"));
+  }
+
+  @Test
+  void aReaderOpenBeforeACopyUpSeesTheWritesAfterIt() throws IOException {
+    try (OverlayFile reader = o.openRead("/top")) {
+      ByteBuffer b = ByteBuffer.allocate(3);
+      reader.read(b, 0);
+      write(o, "/top", "TOP", 0);
+      b.clear();
+      reader.read(b, 0);
+      assertEquals("TOP", new String(b.array(), StandardCharsets.UTF_8),
+          "as the kernel does: reads move to the upper copy");
+    }
+  }
+
+  @Test
+  void concurrentTriggersCopyUpOnce() throws Exception {
+    int threads = 8;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+    List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      int n = i;
+      done.add(pool.submit(() -> {
+        start.await();
+        if (n % 2 == 0) {
+          o.open("/big", true, false).close();
+        } else {
+          o.chmod("/big", 0644);
+        }
+        return null;
+      }));
+    }
+    for (var f : done) {
+      f.get();
+    }
+    pool.shutdown();
+    assertEquals(1, o.stats().copyUps(), "one copy-up of the file, however many triggers");
+    assertEquals(10_000, o.stats().bytesCopiedUp());
+    assertTrue(Layers.read(o, "/big").startsWith("0123456789"));
+  }
+
+  @Test
   void setuidCopyUpKeepsTheBitsWhileOwnerIsKept() throws IOException {
     l2Before = null; // this test writes l2 below; snapshot again afterwards
     Layers.of(l2).file("suid", "#!/bin/sh");

@@ -42,6 +42,8 @@ public final class CopyUp {
   private final boolean sync;
   private final LongAdder copyUps = new LongAdder();
   private final LongAdder bytesCopied = new LongAdder();
+  private final java.util.concurrent.atomic.AtomicLong generation =
+      new java.util.concurrent.atomic.AtomicLong();
 
   public CopyUp(LayerStack layers, WorkDir work, OverlayXattrs xattrs, Lookup lookup,
       PathResolver resolver, boolean sync) {
@@ -101,6 +103,7 @@ public final class CopyUp {
     // A copy-up is no change of the parent's contents: keep its times, as the kernel does.
     upper.setTimes(Layer.parent(target), parentTimes.atimeNanos(), parentTimes.mtimeNanos());
     copyUps.increment();
+    generation.incrementAndGet();
     lookup.cache().invalidate(e.path());
     return relookup(e.path());
   }
@@ -173,12 +176,24 @@ public final class CopyUp {
     }
     upper.removeXattr(meta.path(), xattrs.metacopy());
     upper.setTimes(meta.path(), st.atimeNanos(), st.mtimeNanos());
+    generation.incrementAndGet();
     lookup.cache().invalidate(e.path());
   }
 
   /** Whether an upper object is a metacopy whose data still lives in a lower layer. */
   public boolean isMetacopy(MergedEntry e) throws IOException {
     return e.isUpper() && e.top().stat().isRegularFile() && e.copies().size() > 1;
+  }
+
+  /**
+   * Before a metacopy file moves or gains a name, records where its data is (an absolute
+   * redirect), since lookup will no longer find the data at the file's own path.
+   */
+  public void redirectToData(MergedEntry up) throws IOException {
+    if (isMetacopy(up) && upper.getXattr(up.top().path(), xattrs.redirect()) == null) {
+      upper.setXattr(up.top().path(), xattrs.redirect(),
+          ("/" + up.dataCopy().path()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
   }
 
   /** Marks an upper directory as holding copied-up or moved entries, as the kernel does. */
@@ -204,6 +219,11 @@ public final class CopyUp {
 
   public long copyUps() {
     return copyUps.sum();
+  }
+
+  /** Changes whenever an object's data moves to upper (a copy-up, or a metacopy's data). */
+  public long generation() {
+    return generation.get();
   }
 
   public long bytesCopied() {

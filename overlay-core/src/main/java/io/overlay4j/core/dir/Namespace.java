@@ -140,6 +140,7 @@ public final class Namespace {
       throw new OverlayException(Errno.EEXIST, to.entry().path());
     }
     MergedEntry up = copyUp.copyUp(src, settings.metacopy() ? CopyUp.Data.META : CopyUp.Data.FULL);
+    copyUp.redirectToData(up);
     MergedEntry parent = copyUp.copyUp(to.parent(), CopyUp.Data.FULL);
     String rel = Layer.child(CopyUp.upperPath(parent.path()), to.name());
     if (upper.stat(rel) != null) {
@@ -245,6 +246,7 @@ public final class Namespace {
     }
     CopyUp.Data data = settings.metacopy() ? CopyUp.Data.META : CopyUp.Data.FULL;
     MergedEntry srcUp = copyUp.copyUp(src, data);
+    copyUp.redirectToData(srcUp);
     MergedEntry dstParent = copyUp.copyUp(to.parent(), CopyUp.Data.FULL);
     String fromRel = srcUp.top().path();
     String toRel = Layer.child(CopyUp.upperPath(dstParent.path()), to.name());
@@ -255,6 +257,7 @@ public final class Namespace {
     }
     if (exchange) {
       MergedEntry dstUp = copyUp.copyUp(dst, data);
+      copyUp.redirectToData(dstUp);
       upper.rename(fromRel, dstUp.top().path(), WritableLayer.RENAME_EXCHANGE);
       copyUp.markImpure(CopyUp.upperPath(from.parent().path()));
       copyUp.markImpure(CopyUp.upperPath(dstParent.path()));
