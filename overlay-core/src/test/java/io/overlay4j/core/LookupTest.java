@@ -308,6 +308,15 @@ class LookupTest {
   }
 
   @Test
+  void hostileRedirectsAreRefusedNotFollowed() throws IOException {
+    for (String target : new String[] {"/../../etc", "../x", "a/b", "/a//b", "/a/./b", ""}) {
+      Layers l1 = Layers.memory("l1").dir("d").xattr("d", "trusted.overlay.redirect", target);
+      Overlay o = overlay(Layers.memory("u"), l1, Layers.memory("l2").dir("d"));
+      assertEquals(Errno.EIO, errno(() -> o.readdir("/d")), target);
+    }
+  }
+
+  @Test
   void statfsComesFromUpperWithTheOverlayMagic() throws IOException {
     Overlay o = overlay(Layers.memory("u"), Layers.memory("l"), Layers.memory("m"));
     StatFs s = o.statfs();

@@ -159,10 +159,12 @@ public final class Lookup {
   }
 
   /** Where a directory redirected in layer {@code from} has its copies in the layers below. */
-  private List<Probe> redirectedProbes(int from, String target, MergedEntry parent, int end) {
+  private List<Probe> redirectedProbes(int from, String target, MergedEntry parent, int end)
+      throws OverlayException {
+    requireSafeRedirect(target);
     List<Probe> probes = new ArrayList<>();
     if (target.startsWith("/")) {
-      String rel = target.replaceAll("^/+", "");
+      String rel = target.substring(1);
       for (int i = Math.max(from + 1, layers.firstLower()); i < end; i++) {
         probes.add(new Probe(i, rel));
       }
@@ -174,6 +176,22 @@ public final class Lookup {
       }
     }
     return probes;
+  }
+
+  /**
+   * A redirect comes from a layer's xattrs, so it may be hostile: it must name a path inside the
+   * layer ("." or ".." components or a relative path with a slash would lead elsewhere).
+   */
+  private static void requireSafeRedirect(String target) throws OverlayException {
+    boolean absolute = target.startsWith("/");
+    String body = absolute ? target.substring(1) : target;
+    boolean bad = body.isEmpty() || body.indexOf('\0') >= 0 || !absolute && body.contains("/");
+    for (String part : body.split("/", -1)) {
+      bad |= part.isEmpty() || part.equals(".") || part.equals("..");
+    }
+    if (bad) {
+      throw new OverlayException(Errno.EIO, null, "invalid redirect \"" + target + "\" in a layer");
+    }
   }
 
   /** A char 0/0 device, or an empty regular file carrying the whiteout xattr. */
