@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code overlay4j} command. */
 @Command(name = "overlay4j", mixinStandardHelpOptions = true, version = "overlay4j 0.1.0",
     description = "A Java implementation of Linux OverlayFS.",
-    subcommands = {MountCommand.class, UmountCommand.class, InstallHelperCommand.class})
+    subcommands = {MountCommand.class, UmountCommand.class, StatsCommand.class,
+        InstallHelperCommand.class})
 public final class Main implements Runnable {
 
   @Override

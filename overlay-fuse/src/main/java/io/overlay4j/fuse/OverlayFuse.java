@@ -12,7 +12,10 @@ import io.overlay4j.core.StatFs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -46,6 +49,11 @@ final class OverlayFuse extends FuseStubFS {
   private final AtomicLong nextHandle = new AtomicLong(1);
   private final ConcurrentHashMap<Long, OverlayFile> files = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, OverlayDirectory> directories = new ConcurrentHashMap<>();
+  /** A virtual attribute of the mount root: the server's counters as JSON. */
+  static final String STATS_XATTR = "user.overlay4j.stats";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final RequestStats stats = new RequestStats();
   private final ThreadLocal<ByteBuffer> buffers = ThreadLocal.withInitial(
       () -> ByteBuffer.allocate(1 << 17));
 
@@ -84,12 +92,10 @@ final class OverlayFuse extends FuseStubFS {
 
   @Override
   public int getattr(String path, FileStat stat) {
-    try {
+    return call("getattr", path, () -> {
       fill(stat, overlay.getattr(path));
       return 0;
-    } catch (Exception e) {
-      return fail("getattr", path, e);
-    }
+    });
   }
 
   @Override
@@ -97,70 +103,58 @@ final class OverlayFuse extends FuseStubFS {
     if (path != null) {
       return getattr(path, stat);
     }
-    try {
+    return call("fgetattr", "(unlinked)", () -> {
       fill(stat, file(fi).stat());
       return 0;
-    } catch (Exception e) {
-      return fail("fgetattr", "(unlinked)", e);
-    }
+    });
   }
 
   @Override
   public int readlink(String path, Pointer buf, long size) {
-    try {
+    return call("readlink", path, () -> {
       byte[] target = overlay.readlink(path).getBytes(StandardCharsets.UTF_8);
       int n = (int) Math.min(target.length, size - 1);
       buf.put(0, target, 0, n);
       buf.putByte(n, (byte) 0);
       return 0;
-    } catch (Exception e) {
-      return fail("readlink", path, e);
-    }
+    });
   }
 
   @Override
   public int chmod(String path, long mode) {
-    try {
+    return call("chmod", path, () -> {
       overlay.chmod(path, (int) mode & 07777);
       return 0;
-    } catch (Exception e) {
-      return fail("chmod", path, e);
-    }
+    });
   }
 
   @Override
   public int chown(String path, long uid, long gid) {
-    try {
+    return call("chown", path, () -> {
       overlay.chown(path, (int) uid, (int) gid);
       return 0;
-    } catch (Exception e) {
-      return fail("chown", path, e);
-    }
+    });
   }
 
   @Override
   public int utimens(String path, Timespec[] timespec) {
-    try {
+    return call("utimens", path, () -> {
       overlay.utimens(path, nanos(timespec[0]), nanos(timespec[1]));
       return 0;
-    } catch (Exception e) {
-      return fail("utimens", path, e);
-    }
+    });
   }
 
   @Override
   public int truncate(String path, long size) {
-    try {
+    return call("truncate", path, () -> {
       overlay.truncate(path, size);
       return 0;
-    } catch (Exception e) {
-      return fail("truncate", path, e);
-    }
+    });
   }
 
   @Override
   public int statfs(String path, Statvfs stbuf) {
-    try {
+    return call("statfs", path, () -> {
       StatFs s = overlay.statfs();
       stbuf.f_bsize.set(s.blockSize());
       stbuf.f_frsize.set(s.fragmentSize());
@@ -172,27 +166,23 @@ final class OverlayFuse extends FuseStubFS {
       stbuf.f_favail.set(s.filesFree());
       stbuf.f_namemax.set(s.nameMax());
       return 0;
-    } catch (Exception e) {
-      return fail("statfs", path, e);
-    }
+    });
   }
 
   @Override
   public int access(String path, int mask) {
     // With default_permissions the kernel checks modes itself; here only existence counts.
-    try {
+    return call("access", path, () -> {
       overlay.getattr(path);
       return 0;
-    } catch (Exception e) {
-      return fail("access", path, e);
-    }
+    });
   }
 
   // ---- names ----
 
   @Override
   public int mknod(String path, long mode, long rdev) {
-    try {
+    return call("mknod", path, () -> {
       FileType type = FileType.fromMode((int) mode);
       if (type == FileType.REGULAR) {
         overlay.create(path, (int) mode & 07777, uid(), gid(), true).close();
@@ -200,101 +190,83 @@ final class OverlayFuse extends FuseStubFS {
         overlay.mknod(path, type, (int) mode & 07777, rdev, uid(), gid());
       }
       return 0;
-    } catch (Exception e) {
-      return fail("mknod", path, e);
-    }
+    });
   }
 
   @Override
   public int mkdir(String path, long mode) {
-    try {
+    return call("mkdir", path, () -> {
       overlay.mkdir(path, (int) mode & 07777, uid(), gid());
       return 0;
-    } catch (Exception e) {
-      return fail("mkdir", path, e);
-    }
+    });
   }
 
   @Override
   public int unlink(String path) {
-    try {
+    return call("unlink", path, () -> {
       overlay.unlink(path);
       return 0;
-    } catch (Exception e) {
-      return fail("unlink", path, e);
-    }
+    });
   }
 
   @Override
   public int rmdir(String path) {
-    try {
+    return call("rmdir", path, () -> {
       overlay.rmdir(path);
       return 0;
-    } catch (Exception e) {
-      return fail("rmdir", path, e);
-    }
+    });
   }
 
   @Override
   public int symlink(String target, String path) {
-    try {
+    return call("symlink", path, () -> {
       overlay.symlink(target, path, uid(), gid());
       return 0;
-    } catch (Exception e) {
-      return fail("symlink", path, e);
-    }
+    });
   }
 
   @Override
   public int rename(String from, String to) {
-    try {
+    return call("rename", from, () -> {
       overlay.rename(from, to, 0);
       return 0;
-    } catch (Exception e) {
-      return fail("rename", from, e);
-    }
+    });
   }
 
   @Override
   public int link(String existing, String path) {
-    try {
+    return call("link", path, () -> {
       overlay.link(existing, path);
       return 0;
-    } catch (Exception e) {
-      return fail("link", path, e);
-    }
+    });
   }
 
   // ---- files ----
 
   @Override
   public int create(String path, long mode, FuseFileInfo fi) {
-    try {
+    return call("create", path, () -> {
       boolean exclusive = (fi.flags.get() & O_EXCL) != 0;
       OverlayFile f = overlay.create(path, (int) mode & 07777, uid(), gid(), exclusive);
       fi.fh.set(register(files, f));
       return 0;
-    } catch (Exception e) {
-      return fail("create", path, e);
-    }
+    });
   }
 
   @Override
   public int open(String path, FuseFileInfo fi) {
-    try {
+    return call("open", path, () -> {
       int flags = fi.flags.get();
       boolean write = (flags & O_ACCMODE) != O_RDONLY;
       OverlayFile f = overlay.open(path, write, write && (flags & O_TRUNC) != 0);
       fi.fh.set(register(files, f));
       return 0;
-    } catch (Exception e) {
-      return fail("open", path, e);
-    }
+    });
   }
 
   @Override
   public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-    try {
+    return call("read", path, () -> {
       OverlayFile f = file(fi);
       ByteBuffer b = buffer((int) size);
       int total = 0;
@@ -307,14 +279,12 @@ final class OverlayFuse extends FuseStubFS {
       }
       buf.put(0, b.array(), 0, total);
       return total;
-    } catch (Exception e) {
-      return fail("read", path, e);
-    }
+    });
   }
 
   @Override
   public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-    try {
+    return call("write", path, () -> {
       OverlayFile f = file(fi);
       ByteBuffer b = buffer((int) size);
       buf.get(0, b.array(), 0, (int) size);
@@ -323,24 +293,20 @@ final class OverlayFuse extends FuseStubFS {
         total += f.write(b, offset + total);
       }
       return total;
-    } catch (Exception e) {
-      return fail("write", path, e);
-    }
+    });
   }
 
   @Override
   public int ftruncate(String path, long size, FuseFileInfo fi) {
-    try {
+    return call("ftruncate", path, () -> {
       file(fi).truncate(size);
       return 0;
-    } catch (Exception e) {
-      return fail("ftruncate", path, e);
-    }
+    });
   }
 
   @Override
   public int fallocate(String path, int mode, long off, long length, FuseFileInfo fi) {
-    try {
+    return call("fallocate", path, () -> {
       if (mode != 0) {
         throw new OverlayException(Errno.EOPNOTSUPP, path, "fallocate mode " + mode);
       }
@@ -349,9 +315,7 @@ final class OverlayFuse extends FuseStubFS {
         f.truncate(off + length);
       }
       return 0;
-    } catch (Exception e) {
-      return fail("fallocate", path, e);
-    }
+    });
   }
 
   @Override
@@ -361,42 +325,36 @@ final class OverlayFuse extends FuseStubFS {
 
   @Override
   public int fsync(String path, int isdatasync, FuseFileInfo fi) {
-    try {
+    return call("fsync", path, () -> {
       file(fi).sync(isdatasync == 0);
       return 0;
-    } catch (Exception e) {
-      return fail("fsync", path, e);
-    }
+    });
   }
 
   @Override
   public int release(String path, FuseFileInfo fi) {
     OverlayFile f = files.remove(fi.fh.get());
-    try {
+    return call("release", path, () -> {
       if (f != null) {
         f.close();
       }
       return 0;
-    } catch (Exception e) {
-      return fail("release", path, e);
-    }
+    });
   }
 
   // ---- directories ----
 
   @Override
   public int opendir(String path, FuseFileInfo fi) {
-    try {
+    return call("opendir", path, () -> {
       fi.fh.set(register(directories, overlay.opendir(path)));
       return 0;
-    } catch (Exception e) {
-      return fail("opendir", path, e);
-    }
+    });
   }
 
   @Override
   public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
-    try {
+    return call("readdir", path, () -> {
       OverlayDirectory d = directories.get(fi.fh.get());
       if (d == null) {
         throw new OverlayException(Errno.EBADF, path);
@@ -429,9 +387,7 @@ final class OverlayFuse extends FuseStubFS {
         }
       }
       return 0;
-    } catch (Exception e) {
-      return fail("readdir", path, e);
-    }
+    });
   }
 
   @Override
@@ -449,46 +405,41 @@ final class OverlayFuse extends FuseStubFS {
 
   @Override
   public int setxattr(String path, String name, Pointer value, long size, int flags) {
-    try {
+    return call("setxattr", path, () -> {
       byte[] v = new byte[(int) size];
       value.get(0, v, 0, v.length);
       overlay.setxattr(path, name, v, flags);
       return 0;
-    } catch (Exception e) {
-      return fail("setxattr", path, e);
-    }
+    });
   }
 
   @Override
   public int getxattr(String path, String name, Pointer value, long size) {
-    try {
+    return call("getxattr", path, () -> {
+      if (STATS_XATTR.equals(name) && "/".equals(path)) {
+        return copyOut(statsJson(), value, size);
+      }
       return copyOut(overlay.getxattr(path, name), value, size);
-    } catch (Exception e) {
-      return fail("getxattr", path, e);
-    }
+    });
   }
 
   @Override
   public int listxattr(String path, Pointer list, long size) {
-    try {
+    return call("listxattr", path, () -> {
       StringBuilder sb = new StringBuilder();
       for (String n : overlay.listxattr(path)) {
         sb.append(n).append('\0');
       }
       return copyOut(sb.toString().getBytes(StandardCharsets.UTF_8), list, size);
-    } catch (Exception e) {
-      return fail("listxattr", path, e);
-    }
+    });
   }
 
   @Override
   public int removexattr(String path, String name) {
-    try {
+    return call("removexattr", path, () -> {
       overlay.removexattr(path, name);
       return 0;
-    } catch (Exception e) {
-      return fail("removexattr", path, e);
-    }
+    });
   }
 
   @Override
@@ -506,6 +457,15 @@ final class OverlayFuse extends FuseStubFS {
   }
 
   // ---- plumbing ----
+
+  private byte[] statsJson() throws IOException {
+    Map<String, Object> all = new LinkedHashMap<>();
+    all.put("core", overlay.stats());
+    all.put("open_files", files.size());
+    all.put("open_directories", directories.size());
+    all.put("requests", stats.snapshot());
+    return JSON.writeValueAsBytes(all);
+  }
 
   /** getxattr/listxattr convention: size 0 asks for the length; too small is ERANGE. */
   private static int copyOut(byte[] data, Pointer dst, long size) throws OverlayException {
@@ -583,14 +543,30 @@ final class OverlayFuse extends FuseStubFS {
     return ownAsCaller ? (int) getContext().gid.get() : -1;
   }
 
-  private int fail(String op, String path, Exception e) {
-    if (e instanceof OverlayException oe) {
+  /** One request: runs it, counts and times it, and turns a failure into {@code -errno}. */
+  private int call(String op, String path, Request r) {
+    long start = System.nanoTime();
+    boolean failed = true;
+    try {
+      int result = r.run();
+      failed = result < 0;
+      return result;
+    } catch (OverlayException e) {
       if (debug) {
-        LOG.info(op + " " + path + ": " + oe.getMessage());
+        LOG.info(op + " " + path + ": " + e.getMessage());
       }
-      return -oe.errno().number();
+      return -e.errno().number();
+    } catch (Throwable e) { // nothing may escape into libfuse's thread
+
+      LOG.log(Level.WARNING, op + " " + path + " failed", e);
+      return -Errno.EIO.number();
+    } finally {
+      stats.record(op, start, failed);
     }
-    LOG.log(Level.WARNING, op + " " + path + " failed", e);
-    return -Errno.EIO.number();
+  }
+
+  @FunctionalInterface
+  private interface Request {
+    int run() throws Exception;
   }
 }

@@ -54,6 +54,23 @@ class MountCommandTest {
   }
 
   @Test
+  void statsReportsTheServersCounters() throws Exception {
+    overlay4j("mount", "-o", t.options(), t.merged.toString()).ok();
+    sh("cd '" + t.merged + "' && cat f g >/dev/null && echo x >> f && rm g").ok();
+    String json = overlay4j("stats", "--json", t.merged.toString()).ok().output();
+    var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+    assertEquals(1, root.get("core").get("copyUps").asLong(), json);
+    assertEquals(1, root.get("core").get("whiteouts").asLong(), json);
+    assertTrue(root.get("core").get("cacheHits").asLong() > 0, json);
+    assertTrue(root.get("requests").get("unlink").get("count").asLong() >= 1, json);
+    String table = overlay4j("stats", t.merged.toString()).ok().output();
+    assertTrue(table.contains("copyUps") && table.contains("getattr"), table);
+    assertFalse(sh("getfattr -d '" + t.merged + "'").output().contains("overlay4j"),
+        "the virtual attribute is not listed");
+    overlay4j("umount", t.merged.toString()).ok();
+  }
+
+  @Test
   void sigtermAndSigintUnmountCleanly() throws Exception {
     for (String signal : List.of("TERM", "INT")) {
       overlay4j("mount", "-o", t.options(), t.merged.toString()).ok();
