@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.kenai.jffi.MemoryIO;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +55,6 @@ final class OverlayFuse extends FuseStubFS {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final RequestStats stats = new RequestStats();
-  private final ThreadLocal<ByteBuffer> buffers = ThreadLocal.withInitial(
-      () -> ByteBuffer.allocate(1 << 17));
 
   /**
    * @param ownAsCaller give new objects the calling process's uid and gid (needs root)
@@ -268,7 +267,7 @@ final class OverlayFuse extends FuseStubFS {
   public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
     return call("read", path, () -> {
       OverlayFile f = file(fi);
-      ByteBuffer b = buffer((int) size);
+      ByteBuffer b = view(buf, size);
       int total = 0;
       while (b.hasRemaining()) {
         int n = f.read(b, offset + total);
@@ -277,7 +276,6 @@ final class OverlayFuse extends FuseStubFS {
         }
         total += n;
       }
-      buf.put(0, b.array(), 0, total);
       return total;
     });
   }
@@ -286,8 +284,7 @@ final class OverlayFuse extends FuseStubFS {
   public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
     return call("write", path, () -> {
       OverlayFile f = file(fi);
-      ByteBuffer b = buffer((int) size);
-      buf.get(0, b.array(), 0, (int) size);
+      ByteBuffer b = view(buf, size);
       int total = 0;
       while (b.hasRemaining()) {
         total += f.write(b, offset + total);
@@ -511,14 +508,12 @@ final class OverlayFuse extends FuseStubFS {
     return t.tv_sec.get() * 1_000_000_000L + nsec;
   }
 
-  private ByteBuffer buffer(int size) {
-    ByteBuffer b = buffers.get();
-    if (b.capacity() < size) {
-      b = ByteBuffer.allocate(size);
-      buffers.set(b);
-    }
-    b.clear().limit(size);
-    return b;
+  /**
+   * libfuse's request buffer as a direct ByteBuffer: file data moves between it and the layer
+   * file with no copy in Java.
+   */
+  private static ByteBuffer view(Pointer buf, long size) {
+    return MemoryIO.getInstance().newDirectByteBuffer(buf.address(), (int) size);
   }
 
   private <T> long register(ConcurrentHashMap<Long, T> table, T handle) {
