@@ -317,6 +317,16 @@ class LookupTest {
   }
 
   @Test
+  void redirectsNeverGoThroughASymlinkOfALayer() throws IOException {
+    // l2's "a" is a symlink; a redirect to /a/b must not be followed through it.
+    Layers up = Layers.memory("u").dir("moved").xattr("moved", "trusted.overlay.redirect", "/a/b");
+    Layers l1 = Layers.memory("l1").dir("real/b").file("real/b/secret", "s").symlink("a", "real");
+    Overlay o = overlay(up, l1, Layers.memory("l2"));
+    assertEquals(List.of(), o.readdir("/moved"));
+    assertFalse(o.exists("/moved/secret"));
+  }
+
+  @Test
   void statfsComesFromUpperWithTheOverlayMagic() throws IOException {
     Overlay o = overlay(Layers.memory("u"), Layers.memory("l"), Layers.memory("m"));
     StatFs s = o.statfs();

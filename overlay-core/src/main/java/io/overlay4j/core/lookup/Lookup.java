@@ -34,7 +34,16 @@ public final class Lookup {
   private final Set<Integer> layersWithXattrWhiteouts = ConcurrentHashMap.newKeySet();
 
   /** Where to probe for a copy of a name: a layer and a path in it. */
-  private record Probe(int layer, String path) {}
+  /**
+   * Where to probe for a copy of a name: a layer and a path in it. {@code unchecked} marks a
+   * path from an absolute redirect, whose directories lookup has not walked: they are checked
+   * to be real directories of the layer before anything there is read.
+   */
+  private record Probe(int layer, String path, boolean unchecked) {
+    Probe(int layer, String path) {
+      this(layer, path, false);
+    }
+  }
 
   public Lookup(LayerStack layers, OverlayXattrs xattrs, boolean ociWhiteouts,
       boolean followRedirects, boolean metacopy, LookupCache cache) {
@@ -98,6 +107,9 @@ public final class Lookup {
     for (int i = 0; i < probes.size(); i++) {
       Probe p = probes.get(i);
       Layer layer = layers.get(p.layer());
+      if (p.unchecked() && !isDirectoryChain(layer, Layer.parent(p.path()))) {
+        continue;
+      }
       Stat st = layer.stat(p.path());
       if (st == null) {
         if (ociWhiteouts && !p.path().isEmpty() && layer.stat(Layer.child(
@@ -166,7 +178,7 @@ public final class Lookup {
     if (target.startsWith("/")) {
       String rel = target.substring(1);
       for (int i = Math.max(from + 1, layers.firstLower()); i < end; i++) {
-        probes.add(new Probe(i, rel));
+        probes.add(new Probe(i, rel, true));
       }
     } else if (parent != null) {
       for (MergedEntry.Copy c : parent.copies()) {
@@ -192,6 +204,19 @@ public final class Lookup {
     if (bad) {
       throw new OverlayException(Errno.EIO, null, "invalid redirect \"" + target + "\" in a layer");
     }
+  }
+
+  /** Whether every component of {@code dir} is a directory (not a symlink) of the layer. */
+  private static boolean isDirectoryChain(Layer layer, String dir) throws IOException {
+    String prefix = "";
+    for (String part : dir.isEmpty() ? new String[0] : dir.split("/")) {
+      prefix = Layer.child(prefix, part);
+      Stat st = layer.stat(prefix);
+      if (st == null || !st.isDirectory()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A char 0/0 device, or an empty regular file carrying the whiteout xattr. */
