@@ -10,7 +10,6 @@ import io.overlay4j.core.os.OsAccess;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -73,16 +72,28 @@ public final class HostLayer implements WritableLayer {
   }
 
   @Override
-  public List<String> list(String path) throws IOException {
-    List<String> names = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(resolve(path))) {
-      for (Path p : ds) {
-        names.add(p.getFileName().toString());
-      }
+  public List<Entry> entries(String path) throws IOException {
+    List<OsAccess.DirectoryEntry> raw;
+    try {
+      raw = os.readDirectory(resolve(path));
     } catch (IOException e) {
       throw HostErrors.translate(e, path);
     }
-    return names;
+    List<Entry> out = new ArrayList<>(raw.size());
+    for (OsAccess.DirectoryEntry d : raw) {
+      out.add(new Entry(d.name(), typeOf(d.type())));
+    }
+    return out;
+  }
+
+  /** A getdents {@code DT_*} value as a file type; null for DT_UNKNOWN. */
+  private static FileType typeOf(int dtype) {
+    for (FileType t : FileType.values()) {
+      if (t.direntType() == dtype) {
+        return t;
+      }
+    }
+    return null;
   }
 
   @Override

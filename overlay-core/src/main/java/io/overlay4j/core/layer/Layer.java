@@ -1,5 +1,6 @@
 package io.overlay4j.core.layer;
 
+import io.overlay4j.core.FileType;
 import io.overlay4j.core.Stat;
 import io.overlay4j.core.StatFs;
 import java.io.IOException;
@@ -22,8 +23,21 @@ public interface Layer {
   /** {@code lstat}: the object's attributes, or {@code null} when nothing is at {@code path}. */
   Stat stat(String path) throws IOException;
 
+  /** A directory entry of a layer: its name, and its type when the listing tells it (else null). */
+  record Entry(String name, FileType type) {}
+
+  /** The entries of a directory, without {@code .} and {@code ..}, in no particular order. */
+  List<Entry> entries(String path) throws IOException;
+
   /** The names in a directory, without {@code .} and {@code ..}, in no particular order. */
-  List<String> list(String path) throws IOException;
+  default List<String> list(String path) throws IOException {
+    List<Entry> entries = entries(path);
+    List<String> names = new java.util.ArrayList<>(entries.size());
+    for (Entry e : entries) {
+      names.add(e.name());
+    }
+    return names;
+  }
 
   /** An extended attribute's value, or {@code null} when the object has no such attribute. */
   byte[] getXattr(String path, String name) throws IOException;

@@ -63,8 +63,10 @@ public final class MemoryLayer implements WritableLayer {
   }
 
   @Override
-  public synchronized List<String> list(String path) throws IOException {
-    return new ArrayList<>(dir(path).children.keySet());
+  public synchronized List<Entry> entries(String path) throws IOException {
+    List<Entry> out = new ArrayList<>();
+    dir(path).children.forEach((name, node) -> out.add(new Entry(name, node.type)));
+    return out;
   }
 
   @Override

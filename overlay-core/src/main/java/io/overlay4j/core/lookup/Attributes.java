@@ -44,13 +44,19 @@ public final class Attributes {
     if (st == null || st.type() != top.stat().type()) {
       throw new OverlayException(Errno.ENOENT, e.path(), "changed underneath the overlay");
     }
+    long ino = inode(e);
+    int nlink = st.isDirectory() && e.isMerged() ? 1 : st.nlink();
+    return st.withIdentity(ino, device, nlink);
+  }
+
+  /** The inode number the overlay reports for {@code e}, without reading its attributes. */
+  public long inode(MergedEntry e) throws IOException {
     long ino = e.identity();
     if (ino == MergedEntry.NO_IDENTITY) {
       ino = identity(e);
       e.identity(ino);
     }
-    int nlink = st.isDirectory() && e.isMerged() ? 1 : st.nlink();
-    return st.withIdentity(ino, device, nlink);
+    return ino;
   }
 
   private long identity(MergedEntry e) throws IOException {

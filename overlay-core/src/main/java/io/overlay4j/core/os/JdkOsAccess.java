@@ -98,6 +98,17 @@ final class JdkOsAccess implements OsAccess {
   }
 
   @Override
+  public List<DirectoryEntry> readDirectory(Path dir) throws IOException {
+    List<DirectoryEntry> out = new java.util.ArrayList<>();
+    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        out.add(new DirectoryEntry(p.getFileName().toString(), DT_UNKNOWN));
+      }
+    }
+    return out;
+  }
+
+  @Override
   public List<String> listXattrs(Path p) throws IOException {
     try {
       if (!mayHoldUserXattrs(p)) {

@@ -95,6 +95,9 @@ final class NativeOsAccess implements OsAccess {
 
     int statx(int dirfd, @In byte[] path, int flags, int mask, Pointer buf);
 
+    /** glibc ≥ 2.30. Fills struct linux_dirent64 records: the same layout on every arch. */
+    @ssize_t long getdents64(int fd, Pointer buf, @size_t long count);
+
     String strerror(int errnum);
   }
 
@@ -176,6 +179,8 @@ final class NativeOsAccess implements OsAccess {
     this.oDirectory = oDirectory;
     this.oNofollow = oNofollow;
     this.scratch = ThreadLocal.withInitial(() -> Memory.allocateDirect(runtime, SCRATCH_SIZE));
+    this.direntBuffer = ThreadLocal.withInitial(
+        () -> Memory.allocateDirect(runtime, DIRENT_BUFFER));
   }
 
   /** Binds glibc, or returns null (with the reason logged) when that is not possible here. */
@@ -649,6 +654,49 @@ final class NativeOsAccess implements OsAccess {
 
   private static long nanos(Pointer b, int offset) {
     return b.getLong(offset) * 1_000_000_000L + (b.getInt(offset + 8) & 0xffffffffL);
+  }
+
+  // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[].
+  private static final int DIRENT_RECLEN = 16;
+  private static final int DIRENT_TYPE = 18;
+  private static final int DIRENT_NAME = 19;
+  private static final int DIRENT_BUFFER = 1 << 16;
+  private final ThreadLocal<Pointer> direntBuffer;
+
+  @Override
+  public List<DirectoryEntry> readDirectory(Path dir) throws IOException {
+    int fd = open(dir, O_RDONLY | oDirectory | oNofollow | O_CLOEXEC, "open directory");
+    try {
+      Pointer buf = direntBuffer.get();
+      List<DirectoryEntry> out = new java.util.ArrayList<>();
+      byte[] name = new byte[256];
+      for (;;) {
+        long n = libc.getdents64(fd, buf, DIRENT_BUFFER);
+        if (n < 0) {
+          throw error(errno(), dir, "getdents64");
+        }
+        if (n == 0) {
+          return out;
+        }
+        for (int off = 0; off < n; off += buf.getShort(off + DIRENT_RECLEN) & 0xffff) {
+          int len = 0;
+          while (buf.getByte(off + DIRENT_NAME + len) != 0) {
+            len++;
+          }
+          if (len > name.length) {
+            name = new byte[len];
+          }
+          buf.get(off + DIRENT_NAME, name, 0, len);
+          if (len == 1 && name[0] == '.' || len == 2 && name[0] == '.' && name[1] == '.') {
+            continue;
+          }
+          out.add(new DirectoryEntry(new String(name, 0, len, pathCharset),
+              buf.getByte(off + DIRENT_TYPE) & 0xff));
+        }
+      }
+    } finally {
+      libc.close(fd);
+    }
   }
 
   // ---- plumbing

@@ -83,6 +83,18 @@ public interface OsAccess {
   /** The names of all extended attributes of {@code p} itself ({@code llistxattr}). */
   List<String> listXattrs(Path p) throws IOException;
 
+  /** {@code getdents64}'s {@code d_type} for "unknown": the caller must stat to know. */
+  int DT_UNKNOWN = 0;
+
+  /** A directory entry as getdents reports it: a name and a {@code DT_*} type. */
+  record DirectoryEntry(String name, int type) {}
+
+  /**
+   * The entries of a directory (not following a symlink at {@code dir}), without {@code .} and
+   * {@code ..}, with the type the file system reports so callers need not stat each name.
+   */
+  List<DirectoryEntry> readDirectory(Path dir) throws IOException;
+
   /** Creates or replaces an extended attribute of {@code p} itself ({@code lsetxattr}). */
   void setXattr(Path p, String name, byte[] value) throws IOException;
 

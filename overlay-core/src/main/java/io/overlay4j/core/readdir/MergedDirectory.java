@@ -24,6 +24,9 @@ import java.util.Set;
  * number that a stat of it reports.
  */
 public final class MergedDirectory {
+  private static final java.util.Comparator<Layer.Entry> BY_NAME =
+      java.util.Comparator.comparing(Layer.Entry::name);
+
   private final Lookup lookup;
   private final Attributes attributes;
   private final boolean ociWhiteouts;
@@ -42,9 +45,10 @@ public final class MergedDirectory {
     for (MergedEntry.Copy copy : dir.copies()) {
       Layer layer = lookup.layers().get(copy.layer());
       boolean xattrWhiteouts = merged && lookup.hidesXattrWhiteouts(dir, copy);
-      List<String> raw = layer.list(copy.path());
-      raw.sort(null);
-      for (String name : raw) {
+      List<Layer.Entry> raw = layer.entries(copy.path());
+      raw.sort(BY_NAME);
+      for (Layer.Entry entry : raw) {
+        String name = entry.name();
         if (ociWhiteouts && OciWhiteouts.isMarker(name)) {
           String target = OciWhiteouts.hiddenName(name);
           if (target != null && !names.containsKey(target)) {
@@ -55,23 +59,28 @@ public final class MergedDirectory {
         if (names.containsKey(name) || hidden.contains(name)) {
           continue;
         }
-        Stat st = layer.stat(Layer.child(copy.path(), name));
-        if (st == null) {
-          continue; // removed while we listed
+        FileType type = entry.type();
+        // The listing's type settles most names; only what may be a whiteout needs a stat.
+        if (type == null || merged && (type == FileType.CHAR_DEVICE
+            || xattrWhiteouts && type == FileType.REGULAR)) {
+          Stat st = layer.stat(Layer.child(copy.path(), name));
+          if (st == null) {
+            continue; // removed while we listed
+          }
+          if (merged && isWhiteout(layer, copy.path(), name, st, xattrWhiteouts)) {
+            hidden.add(name);
+            continue;
+          }
+          type = st.type();
         }
-        if (merged && isWhiteout(layer, copy.path(), name, st, xattrWhiteouts)) {
-          hidden.add(name);
-          continue;
-        }
-        names.put(name, st.type());
+        names.put(name, type);
       }
     }
     List<DirEntry> out = new ArrayList<>(names.size());
     for (Map.Entry<String, FileType> e : names.entrySet()) {
       MergedEntry child = lookup.child(dir, e.getKey());
       if (child.exists()) {
-        Stat st = attributes.of(child);
-        out.add(new DirEntry(e.getKey(), st.type(), st.ino()));
+        out.add(new DirEntry(e.getKey(), child.top().stat().type(), attributes.inode(child)));
       } else {
         // Listed but not found: a whiteout in a directory passed through unfiltered.
         Stat raw = lookup.layers().get(dir.top().layer())
