@@ -272,6 +272,19 @@ class WriteTest {
   }
 
   @Test
+  void writingThroughOneNameOfALowerHardLinkPairBreaksTheLink() throws IOException {
+    l2Before = null;
+    l2.link("big", "big-too");
+    l2Before = LayerSnapshot.of(l2);
+    long lowerIno = l2.stat("big").ino();
+    write(o, "/big", "CHANGED", 0);
+    assertTrue(Layers.read(o, "/big-too").startsWith("0123456789"), "the other name: old data");
+    assertEquals(lowerIno, o.getattr("/big-too").ino());
+    assertEquals(upper.stat("big").ino(), o.getattr("/big").ino(),
+        "the written name takes the upper inode number (index=off), as the kernel reports");
+  }
+
+  @Test
   void attributeChangesCopyUp() throws IOException {
     o.chmod("/top", 0600);
     assertEquals(0600, o.getattr("/top").mode());

@@ -17,7 +17,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.OptionalLong;
 
 /**
  * A layer that is a directory of the host. Reads and writes go to real files through the JDK,
@@ -67,6 +66,10 @@ public final class HostLayer implements WritableLayer {
     } catch (IOException e) {
       throw HostErrors.translate(e, path);
     }
+    return toStat(s);
+  }
+
+  private static Stat toStat(io.overlay4j.core.os.Stat s) {
     return s == null ? null : Stat.ofMode(s.mode(), s.ino(), s.dev(), s.rdev(), s.nlink(),
         s.uid(), s.gid(), s.size(), s.blocks(), s.atimeNanos(), s.mtimeNanos(), s.ctimeNanos());
   }
@@ -136,18 +139,18 @@ public final class HostLayer implements WritableLayer {
   }
 
   @Override
-  public long inodeOfOrigin(byte[] origin) throws IOException {
+  public Stat statOfOrigin(byte[] origin) throws IOException {
     OriginHandle h = OriginHandle.decode(origin);
     if (h == null) {
-      return -1;
+      return null;
     }
     byte[] mine = filesystemUuid();
     if (!Arrays.equals(mine, NO_UUID) && !Arrays.equals(h.uuid(), NO_UUID)
         && !Arrays.equals(mine, h.uuid())) {
-      return -1;
+      return null;
     }
-    OptionalLong ino = os.inodeOfHandle(root, new io.overlay4j.core.os.FileHandle(h.type(), h.fid(), 0));
-    return ino.orElse(-1);
+    return toStat(os.statOfHandle(root, new io.overlay4j.core.os.FileHandle(h.type(), h.fid(),
+        0)));
   }
 
   /**

@@ -55,11 +55,10 @@ public interface Layer {
   StatFs statFs() throws IOException;
 
   /**
-   * The inode number of the object an origin file handle (as stored in
-   * {@code trusted.overlay.origin}) names, when this layer can resolve it; otherwise
-   * {@code -1}.
+   * The attributes of the object an origin file handle (as stored in
+   * {@code trusted.overlay.origin}) names, when this layer can resolve it; otherwise null.
    */
-  long inodeOfOrigin(byte[] origin) throws IOException;
+  Stat statOfOrigin(byte[] origin) throws IOException;
 
   /**
    * The origin handle of an object of this layer, as a copy-up stores it in upper, or null when

@@ -114,14 +114,14 @@ public final class MemoryLayer implements WritableLayer {
   }
 
   @Override
-  public synchronized long inodeOfOrigin(byte[] origin) {
+  public synchronized Stat statOfOrigin(byte[] origin) {
     OriginHandle h = OriginHandle.decode(origin);
     if (h == null || h.type() != ORIGIN_TYPE || !Arrays.equals(h.uuid(), UUID)
         || h.fid().length != 8) {
-      return -1;
+      return null;
     }
-    long ino = ByteBuffer.wrap(h.fid()).getLong();
-    return byInode.containsKey(ino) ? ino : -1;
+    Node n = byInode.get(ByteBuffer.wrap(h.fid()).getLong());
+    return n == null ? null : n.stat();
   }
 
   @Override

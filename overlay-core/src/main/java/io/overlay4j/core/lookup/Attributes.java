@@ -74,9 +74,11 @@ public final class Attributes {
       byte[] origin = layers.upper().getXattr(top.path(), xattrs.origin());
       if (origin != null) {
         for (int i = layers.firstLower(); i < layers.endOfLowers(); i++) {
-          long lowerIno = layers.get(i).inodeOfOrigin(origin);
-          if (lowerIno >= 0) {
-            return compose(i, lowerIno);
+          Stat lower = layers.get(i).statOfOrigin(origin);
+          if (lower != null) {
+            // Lower hard links may be broken by copy-up (index=off): their copies take the
+            // upper inode number, as the kernel's ovl_getattr decides.
+            return lower.nlink() == 1 ? compose(i, lower.ino()) : compose(inoLayer, ino);
           }
         }
       }

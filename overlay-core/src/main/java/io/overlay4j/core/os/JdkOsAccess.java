@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -341,8 +340,8 @@ final class JdkOsAccess implements OsAccess {
   }
 
   @Override
-  public OptionalLong inodeOfHandle(Path anyPathOnSameFs, FileHandle h) {
-    return OptionalLong.empty();
+  public Stat statOfHandle(Path anyPathOnSameFs, FileHandle h) {
+    return null; // the JDK cannot open files by handle
   }
 
   @Override

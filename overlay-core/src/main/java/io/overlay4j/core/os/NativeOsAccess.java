@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.OptionalLong;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
@@ -558,7 +557,7 @@ final class NativeOsAccess implements OsAccess {
   }
 
   @Override
-  public OptionalLong inodeOfHandle(Path anyPathOnSameFs, FileHandle h) {
+  public Stat statOfHandle(Path anyPathOnSameFs, FileHandle h) {
     byte[] fid = h.fid();
     Pointer handle = Memory.allocateDirect(runtime, FH_HEADER + fid.length);
     handle.putInt(0, fid.length);
@@ -572,26 +571,26 @@ final class NativeOsAccess implements OsAccess {
       Path dir = anyPathOnSameFs;
       Stat st = lstat(dir);
       if (st == null) {
-        return OptionalLong.empty();
+        return null;
       }
       if (!st.isDirectory()) {
         dir = dir.toAbsolutePath().getParent();
       }
       mountFd = libc.open(cpath(dir), O_RDONLY | oDirectory | O_CLOEXEC, 0);
       if (mountFd < 0) {
-        return OptionalLong.empty();
+        return null;
       }
       fd = libc.open_by_handle_at(mountFd, handle, O_PATH | O_CLOEXEC);
       if (fd < 0) {
-        return OptionalLong.empty();
+        return null;
       }
       Pointer buf = scratch.get();
-      if (libc.statx(fd, EMPTY, AT_EMPTY_PATH, STATX_INO, buf) != 0) {
-        return OptionalLong.empty();
+      if (libc.statx(fd, EMPTY, AT_EMPTY_PATH, STATX_BASIC_STATS, buf) != 0) {
+        return null;
       }
-      return OptionalLong.of(buf.getLong(STX_INO));
+      return statFrom(buf);
     } catch (IOException e) {
-      return OptionalLong.empty();
+      return null;
     } finally {
       closeQuietly(fd);
       closeQuietly(mountFd);
@@ -637,6 +636,10 @@ final class NativeOsAccess implements OsAccess {
       }
       throw error(errno, p, "statx");
     }
+    return statFrom(b);
+  }
+
+  private static Stat statFrom(Pointer b) {
     return new Stat(
         b.getShort(STX_MODE) & 0xffff,
         b.getLong(STX_INO),

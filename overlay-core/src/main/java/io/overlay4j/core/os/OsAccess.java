@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.OptionalLong;
 
 /**
  * The few host calls an overlay needs that the JDK cannot make: {@code trusted.*} xattrs,
@@ -155,7 +154,7 @@ public interface OsAccess {
    * number it refers to; empty when it cannot (stale handle, not permitted — it needs
    * CAP_DAC_READ_SEARCH — other filesystem, unsupported). Never throws for those.
    */
-  OptionalLong inodeOfHandle(Path anyPathOnSameFs, FileHandle h);
+  Stat statOfHandle(Path anyPathOnSameFs, FileHandle h);
 
   /**
    * The UUID of the filesystem holding {@code p} ({@code FS_IOC_GETFSUUID}, Linux 6.9+; as long

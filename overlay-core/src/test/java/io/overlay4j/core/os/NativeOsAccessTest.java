@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -477,19 +476,19 @@ class NativeOsAccessTest {
     assertFalse(h.toString().isEmpty());
     assumeTrue(isRoot(), "open_by_handle_at needs CAP_DAC_READ_SEARCH");
     long ino = os.lstat(f).ino();
-    assertEquals(OptionalLong.of(ino), os.inodeOfHandle(dir, h));
-    assertEquals(OptionalLong.of(ino), os.inodeOfHandle(f, h), "a file is as good as its dir");
+    assertEquals(ino, os.statOfHandle(dir, h).ino());
+    assertEquals(ino, os.statOfHandle(f, h).ino(), "a file is as good as its dir");
 
     Path link = Files.createSymbolicLink(dir.resolve("link"), f);
     FileHandle lh = os.nameToHandle(link);
     assertFalse(lh.equals(h), "the link itself, not its target");
-    assertEquals(OptionalLong.of(os.lstat(link).ino()), os.inodeOfHandle(dir, lh));
+    assertEquals(os.lstat(link).ino(), os.statOfHandle(dir, lh).ino());
 
     Files.delete(f);
-    assertEquals(OptionalLong.empty(), os.inodeOfHandle(dir, h), "stale handle");
-    assertEquals(OptionalLong.empty(), os.inodeOfHandle(dir.resolve("missing"), lh));
-    assertEquals(OptionalLong.empty(),
-        os.inodeOfHandle(dir, new FileHandle(h.type(), new byte[] {1, 2, 3}, h.mountId())));
+    assertNull(os.statOfHandle(dir, h), "stale handle");
+    assertNull(os.statOfHandle(dir.resolve("missing"), lh));
+    assertNull(
+        os.statOfHandle(dir, new FileHandle(h.type(), new byte[] {1, 2, 3}, h.mountId())));
     assertErrno(Errno.ENOENT, () -> os.nameToHandle(f));
   }
 
