@@ -78,27 +78,38 @@ final class MountCommand implements Callable<Integer> {
     boolean root = "root".equals(System.getProperty("user.name"));
     Overlay overlay = Overlay.open(config);
     OverlayFuse fs = new OverlayFuse(overlay, root, debug);
-    fs.mount(merged, true, debug, fuseArgs(opts, config, root).toArray(String[]::new));
+    fs.mount(merged, true, debug, fuseArgs(opts.fuse(), config.readOnly(), root,
+        threads == Threads.single).toArray(String[]::new));
     return 0;
   }
 
-  /** libfuse options: our identity, real inode numbers, kernel caching, and the caller's flags. */
-  private List<String> fuseArgs(MountOptions opts, OverlayConfig config, boolean root) {
+  /**
+   * libfuse options: our identity, real inode numbers, kernel caching, and the caller's flags.
+   *
+   * <p>Every change of a name goes through this mount, so the kernel may keep names, negative
+   * names and attributes for long (fuse-overlayfs does the same); {@code auto_cache} keeps page
+   * cache across opens but drops it when a file's size or mtime changed, so data written
+   * through one hard-linked name is what another name reads. What stays cached is the
+   * attributes of a hard link's other names (libfuse 2 gives each name its own kernel inode):
+   * mount with {@code attr_timeout=0} where that matters more than speed.
+   */
+  static List<String> fuseArgs(List<String> extra, boolean readOnly, boolean root,
+      boolean singleThreaded) {
     List<String> o = new ArrayList<>(List.of("fsname=overlay4j", "subtype=overlay4j", "use_ino",
-        "readdir_ino", "hard_remove", "nonempty", "kernel_cache", "big_writes",
-        "max_write=131072", "max_read=131072", "entry_timeout=1", "attr_timeout=1",
-        "negative_timeout=1"));
+        "readdir_ino", "hard_remove", "nonempty", "auto_cache", "big_writes",
+        "max_write=131072", "max_read=131072", "entry_timeout=3600", "attr_timeout=3600",
+        "negative_timeout=3600"));
     if (root) {
       // Other users get the kernel's permission checks against the modes we report.
       o.add("allow_other");
       o.add("default_permissions");
     }
-    if (config.readOnly()) {
+    if (readOnly) {
       o.add("ro");
     }
-    o.addAll(opts.fuse());
+    o.addAll(extra); // after ours: libfuse takes the last value of an option
     List<String> args = new ArrayList<>(List.of("-o", String.join(",", o)));
-    if (threads == Threads.single) {
+    if (singleThreaded) {
       args.add("-s");
     }
     return args;

@@ -12,9 +12,10 @@ import java.util.Set;
  * refuses what it does not know.
  */
 record MountOptions(String overlay, List<String> fuse) {
-  /** mount(8) flags that libfuse 2 applies to the mount itself. */
+  /** mount(8) flags that libfuse 2 applies to the mount itself, and its cache timeouts. */
   private static final Set<String> FUSE_FLAGS = Set.of("suid", "nosuid", "dev", "nodev", "exec",
-      "noexec", "async", "sync", "atime", "noatime", "dirsync", "allow_other", "allow_root");
+      "noexec", "async", "sync", "atime", "noatime", "dirsync", "allow_other", "allow_root",
+      "attr_timeout", "entry_timeout", "negative_timeout", "ac_attr_timeout");
   /** mount(8) vocabulary with no meaning for a FUSE overlay. */
   private static final Set<String> IGNORED = Set.of("defaults", "relatime", "norelatime",
       "strictatime", "nostrictatime", "lazytime", "nolazytime", "diratime", "nodiratime", "auto",

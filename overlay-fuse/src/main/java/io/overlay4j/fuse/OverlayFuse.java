@@ -54,6 +54,9 @@ final class OverlayFuse extends FuseStubFS {
   static final String STATS_XATTR = "user.overlay4j.stats";
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private static final int SELF_UID = idOfSelf("uid");
+  private static final int SELF_GID = idOfSelf("gid");
+
   private final RequestStats stats = new RequestStats();
 
   /**
@@ -69,6 +72,16 @@ final class OverlayFuse extends FuseStubFS {
     // flag_utime_omit_ok: pass UTIME_NOW and UTIME_OMIT through instead of reading the clock.
     jnr.ffi.Struct.getMemory(fuseOperations).putInt(offsetOf(fuseOperations.flag_nullpath_ok),
         0b101);
+  }
+
+  /** This process's uid or gid, from the owner of /proc/self. */
+  private static int idOfSelf(String which) {
+    try {
+      return (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"),
+          "unix:" + which);
+    } catch (IOException | RuntimeException e) {
+      return Integer.MIN_VALUE; // unknown: always chown
+    }
   }
 
   /** The offset of a struct member (jnr-ffi keeps {@code offset()} in a package-private class). */
@@ -530,12 +543,21 @@ final class OverlayFuse extends FuseStubFS {
     return f;
   }
 
+  /** The caller's uid for a new object; -1 (no chown) when it is the server's own. */
   private int uid() {
-    return ownAsCaller ? (int) getContext().uid.get() : -1;
+    if (!ownAsCaller) {
+      return -1;
+    }
+    int uid = (int) getContext().uid.get();
+    return uid == SELF_UID ? -1 : uid;
   }
 
   private int gid() {
-    return ownAsCaller ? (int) getContext().gid.get() : -1;
+    if (!ownAsCaller) {
+      return -1;
+    }
+    int gid = (int) getContext().gid.get();
+    return gid == SELF_GID ? -1 : gid;
   }
 
   /** One request: runs it, counts and times it, and turns a failure into {@code -errno}. */

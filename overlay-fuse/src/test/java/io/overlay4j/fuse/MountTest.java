@@ -117,6 +117,17 @@ class MountTest {
   }
 
   @Test
+  void whatOneHardLinkedNameWritesTheOtherReads() throws Exception {
+    Files.writeString(m("one"), "first");
+    Files.createLink(m("two"), m("one"));
+    assertEquals("first", Files.readString(m("two")));
+    Files.writeString(m("one"), "second!");
+    assertEquals("second!", Files.readString(m("two")), "page cache is dropped on change");
+    Files.writeString(m("two"), "third, longer");
+    assertEquals("third, longer", Files.readString(m("one")));
+  }
+
+  @Test
   void directoryOfALowerLayerCannotBeRenamedButMvCopiesIt() throws Exception {
     FuseTestSupport.Result r = sh("python3 -c \"import os\ntry:\n os.rename('" + m("tree")
         + "', '" + m("tree2") + "')\nexcept OSError as e:\n print(e.errno)\"");

@@ -73,7 +73,7 @@ public final class Namespace {
     MergedEntry parent = copyUp.copyUp(r.parent(), CopyUp.Data.FULL);
     String parentRel = CopyUp.upperPath(parent.path());
     String rel = Layer.child(parentRel, r.name());
-    Stat pst = upper.stat(parentRel);
+    Stat pst = parent.top().stat();
     int gid = o.gid();
     int mode = o.mode();
     if ((pst.mode() & S_ISGID) != 0) {
@@ -109,8 +109,8 @@ public final class Namespace {
       }
     }
     clearOciWhiteout(parentRel, r.name());
+    // (A parent's entry does not change with its children: its copies and opaque mark stay.)
     lookup.cache().invalidate(r.entry().path());
-    lookup.cache().invalidate(parent.path());
   }
 
   private void make(WritableLayer w, String path, NewObject o, int mode, int gid)
@@ -150,7 +150,6 @@ public final class Namespace {
     clearOciWhiteout(CopyUp.upperPath(parent.path()), to.name());
     lookup.cache().invalidate(src.path());
     lookup.cache().invalidate(to.entry().path());
-    lookup.cache().invalidate(parent.path());
   }
 
   // ---- deleting ----
@@ -198,7 +197,6 @@ public final class Namespace {
     } else {
       lookup.cache().invalidate(e.path());
     }
-    lookup.cache().invalidate(r.parent().path());
   }
 
   // ---- renaming ----
@@ -288,8 +286,6 @@ public final class Namespace {
     }
     lookup.cache().invalidateTree(src.path());
     lookup.cache().invalidateTree(dst.path());
-    lookup.cache().invalidate(from.parent().path());
-    lookup.cache().invalidate(to.parent().path());
   }
 
   /**
