@@ -9,19 +9,29 @@ import java.io.IOException;
 public class OverlayException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * Whether these exceptions record a stack trace. An errno is an answer, not a bug: ENOENT and
+   * ENODATA are how most lookups and xattr reads of a busy mount end, and a stack trace costs
+   * more than the lookup. {@code -Doverlay4j.stackTraces=true} records them for debugging.
+   */
+  private static final boolean STACK_TRACES = Boolean.getBoolean("overlay4j.stackTraces");
+
   private final Errno errno;
   private final String path;
 
   public OverlayException(Errno errno, String path, String message) {
-    super(format(errno, path, message));
-    this.errno = errno;
-    this.path = path;
+    this(errno, path, message, null);
   }
 
   public OverlayException(Errno errno, String path, String message, Throwable cause) {
     super(format(errno, path, message), cause);
     this.errno = errno;
     this.path = path;
+  }
+
+  @Override
+  public synchronized Throwable fillInStackTrace() {
+    return STACK_TRACES ? super.fillInStackTrace() : this;
   }
 
   public OverlayException(Errno errno, String path) {

@@ -2,6 +2,8 @@ package io.overlay4j.core.lookup;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.overlay4j.core.DirEntry;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -15,6 +17,8 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class LookupCache {
   private final Cache<String, MergedEntry> cache;
+  /** Merged directory listings by path, weighed by entries (the kernel keeps them too). */
+  private final Cache<String, List<DirEntry>> listings;
   private final AtomicLong epoch = new AtomicLong();
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
@@ -26,6 +30,26 @@ public final class LookupCache {
     // Eviction runs in the calling thread: no background threads in an embeddable library.
     this.cache = maximumSize <= 0 ? null
         : Caffeine.newBuilder().maximumSize(maximumSize).executor(Runnable::run).build();
+    // Listings hold at most 16 entries per cached lookup (1M for the default size).
+    this.listings = maximumSize <= 0 ? null
+        : Caffeine.newBuilder().maximumWeight(maximumSize * 16)
+            .<String, List<DirEntry>>weigher((k, v) -> v.size() + 1)
+            .executor(Runnable::run).build();
+  }
+
+  /** The cached listing of a merged directory, or null. */
+  public List<DirEntry> listing(String dir) {
+    return listings == null ? null : listings.getIfPresent(dir);
+  }
+
+  /** Stores a listing computed since {@code startEpoch}, unless something changed since. */
+  public void putListing(String dir, List<DirEntry> entries, long startEpoch) {
+    if (listings != null && epoch.get() == startEpoch) {
+      listings.put(dir, entries);
+      if (epoch.get() != startEpoch) {
+        listings.invalidate(dir);
+      }
+    }
   }
 
   /** The cached entry for a merged path, or null (counted as a miss). */
@@ -36,7 +60,7 @@ public final class LookupCache {
   }
 
   /** The epoch to pass to {@link #put} for a computation that starts now. */
-  long epoch() {
+  public long epoch() {
     return epoch.get();
   }
 
@@ -50,11 +74,15 @@ public final class LookupCache {
     }
   }
 
-  /** Forgets one merged path (after a mutation of that object). */
+  /**
+   * Forgets one merged path (after a mutation of that object), and the listing of the
+   * directory that holds it.
+   */
   public void invalidate(String path) {
     epoch.incrementAndGet();
     if (cache != null) {
       cache.invalidate(path);
+      listings.invalidate(parentOf(path));
     }
   }
 
@@ -63,9 +91,17 @@ public final class LookupCache {
     epoch.incrementAndGet();
     if (cache != null) {
       cache.invalidate(path);
+      listings.invalidate(path);
+      listings.invalidate(parentOf(path));
       String prefix = path.equals("/") ? "/" : path + "/";
       cache.asMap().keySet().removeIf(k -> k.startsWith(prefix));
+      listings.asMap().keySet().removeIf(k -> k.startsWith(prefix));
     }
+  }
+
+  private static String parentOf(String path) {
+    int slash = path.lastIndexOf('/');
+    return slash <= 0 ? "/" : path.substring(0, slash);
   }
 
   public long hits() {

@@ -39,6 +39,17 @@ public final class MergedDirectory {
 
   /** The entries of a directory (without {@code .} and {@code ..}), sorted by name within each layer. */
   public List<DirEntry> list(MergedEntry dir) throws IOException {
+    List<DirEntry> cached = lookup.cache().listing(dir.path());
+    if (cached != null) {
+      return cached;
+    }
+    long epoch = lookup.cache().epoch();
+    List<DirEntry> listing = List.copyOf(read(dir));
+    lookup.cache().putListing(dir.path(), listing, epoch);
+    return listing;
+  }
+
+  private List<DirEntry> read(MergedEntry dir) throws IOException {
     Map<String, FileType> names = new LinkedHashMap<>();
     Set<String> hidden = new HashSet<>();
     boolean merged = dir.isMerged();
