@@ -69,7 +69,8 @@ public final class Overlay implements Closeable {
     } else {
       WorkDir work = new WorkDir(layers.work());
       work.clean();
-      this.copyUp = new CopyUp(layers, work, xattrs, lookup, resolver, !b.volatileMode);
+      this.copyUp = new CopyUp(layers, work, xattrs, lookup, resolver, attributes,
+          !b.volatileMode);
       this.namespace = new Namespace(layers, work, xattrs, lookup, copyUp, new Namespace.Settings(
           b.ociWhiteouts, b.createRedirects, b.opaqueNewDirs, b.metacopy));
     }

@@ -9,6 +9,7 @@ import io.overlay4j.core.layer.Layer;
 import io.overlay4j.core.layer.LayerFile;
 import io.overlay4j.core.layer.LayerStack;
 import io.overlay4j.core.layer.WritableLayer;
+import io.overlay4j.core.lookup.Attributes;
 import io.overlay4j.core.lookup.Lookup;
 import io.overlay4j.core.lookup.MergedEntry;
 import io.overlay4j.core.lookup.PathResolver;
@@ -39,6 +40,7 @@ public final class CopyUp {
   private final OverlayXattrs xattrs;
   private final Lookup lookup;
   private final PathResolver resolver;
+  private final Attributes attributes;
   private final boolean sync;
   private final LongAdder copyUps = new LongAdder();
   private final LongAdder bytesCopied = new LongAdder();
@@ -46,13 +48,14 @@ public final class CopyUp {
       new java.util.concurrent.atomic.AtomicLong();
 
   public CopyUp(LayerStack layers, WorkDir work, OverlayXattrs xattrs, Lookup lookup,
-      PathResolver resolver, boolean sync) {
+      PathResolver resolver, Attributes attributes, boolean sync) {
     this.layers = layers;
     this.upper = layers.upper();
     this.work = work;
     this.xattrs = xattrs;
     this.lookup = lookup;
     this.resolver = resolver;
+    this.attributes = attributes;
     this.sync = sync;
   }
 
@@ -88,9 +91,10 @@ public final class CopyUp {
     String tmp = work.tempName();
     WritableLayer w = work.layer();
     Stat parentTimes = upper.stat(Layer.parent(target));
+    byte[] origin;
     try {
       build(from, src.path(), st, tmp, data);
-      byte[] origin = from.originOf(src.path());
+      origin = from.originOf(src.path());
       if (origin != null) {
         w.setXattr(tmp, xattrs.origin(), origin);
       }
@@ -105,7 +109,11 @@ public final class CopyUp {
     copyUps.increment();
     generation.incrementAndGet();
     lookup.cache().invalidate(e.path());
-    return relookup(e.path());
+    MergedEntry copied = relookup(e.path());
+    if (origin != null) {
+      attributes.copiedUp(copied, src.layer(), st);
+    }
+    return copied;
   }
 
   /** Builds a copy of {@code from:path} at {@code tmp} in the work directory. */
@@ -115,11 +123,13 @@ public final class CopyUp {
       case DIRECTORY -> w.mkdir(tmp, 0700);
       case SYMLINK -> w.symlink(tmp, from.readLink(path));
       case REGULAR -> {
-        w.createFile(tmp, 0600);
         if (data == Data.FULL) {
           w.copyData(from, path, tmp, sync);
           bytesCopied.add(st.size());
-        } else if (data == Data.META) {
+        } else {
+          w.createFile(tmp, 0600);
+        }
+        if (data == Data.META) {
           try (LayerFile f = w.open(tmp, true)) {
             f.truncate(st.size());
           }

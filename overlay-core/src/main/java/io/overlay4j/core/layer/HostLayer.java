@@ -300,6 +300,7 @@ public final class HostLayer implements WritableLayer {
       os.copyFileData(host.resolve(fromPath), resolve(path), sync);
       return;
     }
+    createFile(path, 0600);
     try (LayerFile in = from.open(fromPath, false); LayerFile out = open(path, true)) {
       ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
       long pos = 0;

@@ -59,8 +59,8 @@ public interface WritableLayer extends Layer {
   void makeWhiteout(String path) throws IOException;
 
   /**
-   * Copies the data of a regular file of another layer into the existing empty regular file
-   * {@code path} of this one, and flushes it to stable storage when {@code sync}.
+   * Creates the regular file {@code path} (mode 0600; nothing may be there) holding the data of
+   * a regular file of another layer, flushed to stable storage when {@code sync}.
    */
   void copyData(Layer from, String fromPath, String path, boolean sync) throws IOException;
 

@@ -59,6 +59,18 @@ public final class Attributes {
     return ino;
   }
 
+  /**
+   * Records the identity of an object just copied up from {@code lowerLayer}, where it had
+   * {@code lower}'s attributes: what decoding its new origin handle would give, without the
+   * handle lookup.
+   */
+  public void copiedUp(MergedEntry upper, int lowerLayer, Stat lower) {
+    if (!upper.top().stat().isDirectory() && upper.identity() == MergedEntry.NO_IDENTITY) {
+      upper.identity(lower.nlink() == 1 ? compose(lowerLayer, lower.ino())
+          : compose(LayerStack.UPPER, upper.top().stat().ino()));
+    }
+  }
+
   private long identity(MergedEntry e) throws IOException {
     MergedEntry.Copy top = e.top();
     int inoLayer = top.layer();

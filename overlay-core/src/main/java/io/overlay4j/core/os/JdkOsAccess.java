@@ -222,12 +222,9 @@ final class JdkOsAccess implements OsAccess {
       if (!Files.isRegularFile(src, NOFOLLOW)) {
         throw notRegular(src);
       }
-      if (!Files.isRegularFile(dst, NOFOLLOW)) {
-        throw notRegular(dst);
-      }
       try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-          FileChannel out =
-              FileChannel.open(dst, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+          FileChannel out = FileChannel.open(dst, StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
         long size = in.size();
         long pos = 0;
         while (pos < size) {

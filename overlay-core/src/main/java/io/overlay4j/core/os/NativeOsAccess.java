@@ -119,6 +119,8 @@ final class NativeOsAccess implements OsAccess {
   private static final int AT_EMPTY_PATH = 0x1000;
   private static final int O_RDONLY = 0;
   private static final int O_WRONLY = 1;
+  private static final int O_CREAT = 0100;
+  private static final int O_EXCL = 0200;
   private static final int O_NONBLOCK = 04000;
   private static final int O_CLOEXEC = 02000000;
   private static final int O_PATH = 010000000;
@@ -357,9 +359,11 @@ final class NativeOsAccess implements OsAccess {
       // O_NONBLOCK so that a FIFO swapped in for src/dst cannot hang the open; no effect on
       // regular files, and the type is checked right after.
       in = open(src, O_RDONLY | oNofollow | O_NONBLOCK | O_CLOEXEC, "open source");
-      out = open(dst, O_WRONLY | oNofollow | O_NONBLOCK | O_CLOEXEC, "open target");
       long size = requireRegular(in, src);
-      requireRegular(out, dst);
+      out = libc.open(cpath(dst), O_WRONLY | O_CREAT | O_EXCL | oNofollow | O_CLOEXEC, 0600);
+      if (out < 0) {
+        throw error(errno(), dst, "create target");
+      }
 
       CopyMethod method = copy(in, out, size, src, dst);
       if (fsync && libc.fsync(out) != 0) {

@@ -115,9 +115,10 @@ public interface OsAccess {
   void rename(Path from, Path to, int flags) throws IOException;
 
   /**
-   * Copies all data of regular file {@code src} into the existing, empty regular file
-   * {@code dst}, neither followed if a symlink: reflink first, then {@code copy_file_range},
-   * then read/write. Copies the size {@code src} had when opened, never past its end of file.
+   * Creates regular file {@code dst} (mode 0600; it must not exist) and copies all data of
+   * regular file {@code src} into it, neither followed if a symlink: reflink first, then
+   * {@code copy_file_range}, then read/write. Creating and filling in one open is what a
+   * copy-up needs. Copies the size {@code src} had when opened, never past its end of file.
    * Holes are not necessarily preserved.
    *
    * @param fsync whether to fsync {@code dst} before returning

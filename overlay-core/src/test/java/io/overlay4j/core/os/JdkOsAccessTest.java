@@ -138,7 +138,7 @@ class JdkOsAccessTest {
       byte[] data = new byte[size];
       random.nextBytes(data);
       Path src = Files.write(dir.resolve("src" + size), data);
-      Path dst = Files.createFile(dir.resolve("dst" + size));
+      Path dst = dir.resolve("dst" + size);
       assertEquals(CopyMethod.READ_WRITE, os.copyFileData(src, dst, true));
       assertArrayEquals(data, Files.readAllBytes(dst));
     }

@@ -258,7 +258,7 @@ class NativeOsAccessTest {
       byte[] data = new byte[size];
       random.nextBytes(data);
       Path src = Files.write(dir.resolve("src" + size), data);
-      Path dst = Files.createFile(dir.resolve("dst" + size));
+      Path dst = dir.resolve("dst" + size);
       CopyMethod method = os.copyFileData(src, dst, true);
       assertNotNull(method);
       assertArrayEquals(data, Files.readAllBytes(dst), "size " + size + " via " + method);
@@ -280,7 +280,7 @@ class NativeOsAccessTest {
     Path src = Files.createTempFile(shm, "overlay4j-copy", "");
     try {
       Files.write(src, data);
-      Path dst = Files.createFile(dir.resolve("dst"));
+      Path dst = dir.resolve("dst");
       CopyMethod method = os.copyFileData(src, dst, false);
       assertEquals(CopyMethod.READ_WRITE, method);
       assertArrayEquals(data, Files.readAllBytes(dst));
@@ -299,11 +299,11 @@ class NativeOsAccessTest {
       byte[] data = new byte[2 * 1024 * 1024 + 3];
       new Random(9).nextBytes(data);
       Path src = Files.write(d.resolve("src"), data);
-      Path dst = Files.createFile(d.resolve("dst"));
+      Path dst = d.resolve("dst");
       assertEquals(CopyMethod.CLONE, os.copyFileData(src, dst, true));
       assertArrayEquals(data, Files.readAllBytes(dst));
       Path empty = Files.createFile(d.resolve("empty"));
-      Path dst0 = Files.createFile(d.resolve("dst0"));
+      Path dst0 = d.resolve("dst0");
       os.copyFileData(empty, dst0, false);
       assertEquals(0, Files.size(dst0));
     } finally {
@@ -318,11 +318,13 @@ class NativeOsAccessTest {
   void copyFileDataRefusesSymlinksAndNonFiles() throws IOException {
     Path src = Files.writeString(dir.resolve("src"), "x");
     Path link = Files.createSymbolicLink(dir.resolve("link"), src);
-    Path dst = Files.createFile(dir.resolve("dst"));
+    Path dst = dir.resolve("dst");
     assertErrno(Errno.ELOOP, () -> os.copyFileData(link, dst, false));
-    assertErrno(Errno.ELOOP, () -> os.copyFileData(src, Files.createSymbolicLink(dir.resolve("l2"), dst), false));
+    // The target is created: nothing may be there, not even a symlink to follow.
+    assertErrno(Errno.EEXIST, () -> os.copyFileData(src, Files.createSymbolicLink(dir.resolve("l2"), dst), false));
     assertErrno(Errno.ENOENT, () -> os.copyFileData(dir.resolve("missing"), dst, false));
-    assertErrno(Errno.EISDIR, () -> os.copyFileData(src, dir, false)); // O_WRONLY on a dir
+    assertErrno(Errno.EEXIST, () -> os.copyFileData(src, dir, false));
+    assertFalse(Files.exists(dst, java.nio.file.LinkOption.NOFOLLOW_LINKS), "nothing created on failure");
     Path d = Files.createDirectory(dir.resolve("d"));
     assertErrno(Errno.EINVAL, () -> os.copyFileData(d, dst, false));
     assumeTrue(isRoot(), "device nodes need CAP_MKNOD");
