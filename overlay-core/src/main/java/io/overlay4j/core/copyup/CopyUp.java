@@ -171,18 +171,10 @@ public final class CopyUp {
     Stat st = upper.stat(meta.path());
     try (LayerFile in = layers.get(data.layer()).open(data.path(), false);
         LayerFile out = upper.open(meta.path(), true)) {
-      var buf = java.nio.ByteBuffer.allocateDirect(1 << 20);
-      long pos = 0;
-      for (int n; (n = in.read(buf.clear(), pos)) > 0; ) {
-        buf.flip();
-        while (buf.hasRemaining()) {
-          pos += out.write(buf, pos);
-        }
-      }
+      bytesCopied.add(LayerFile.copy(in, out));
       if (sync) {
         out.sync(true);
       }
-      bytesCopied.add(pos);
     }
     upper.removeXattr(meta.path(), xattrs.metacopy());
     upper.setTimes(meta.path(), st.atimeNanos(), st.mtimeNanos());

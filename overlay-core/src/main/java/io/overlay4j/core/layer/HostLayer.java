@@ -6,6 +6,7 @@ import io.overlay4j.core.OverlayException;
 import io.overlay4j.core.Stat;
 import io.overlay4j.core.StatFs;
 import io.overlay4j.core.format.OriginHandle;
+import io.overlay4j.core.os.JdkErrors;
 import io.overlay4j.core.os.OsAccess;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -60,18 +61,11 @@ public final class HostLayer implements WritableLayer {
 
   @Override
   public Stat stat(String path) throws IOException {
-    io.overlay4j.core.os.Stat s;
     try {
-      s = os.lstat(resolve(path));
+      return os.lstat(resolve(path));
     } catch (IOException e) {
-      throw HostErrors.translate(e, path);
+      throw JdkErrors.translate(e, path);
     }
-    return toStat(s);
-  }
-
-  private static Stat toStat(io.overlay4j.core.os.Stat s) {
-    return s == null ? null : Stat.ofMode(s.mode(), s.ino(), s.dev(), s.rdev(), s.nlink(),
-        s.uid(), s.gid(), s.size(), s.blocks(), s.atimeNanos(), s.mtimeNanos(), s.ctimeNanos());
   }
 
   @Override
@@ -80,7 +74,7 @@ public final class HostLayer implements WritableLayer {
     try {
       raw = os.readDirectory(resolve(path));
     } catch (IOException e) {
-      throw HostErrors.translate(e, path);
+      throw JdkErrors.translate(e, path);
     }
     List<Entry> out = new ArrayList<>(raw.size());
     for (OsAccess.DirectoryEntry d : raw) {
@@ -114,7 +108,7 @@ public final class HostLayer implements WritableLayer {
     try {
       return Files.readSymbolicLink(resolve(path)).toString();
     } catch (IOException e) {
-      throw HostErrors.translate(e, path);
+      throw JdkErrors.translate(e, path);
     }
   }
 
@@ -127,7 +121,7 @@ public final class HostLayer implements WritableLayer {
           : FileChannel.open(resolve(path), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
       return new HostFile(ch, path);
     } catch (IOException e) {
-      throw HostErrors.translate(e, path);
+      throw JdkErrors.translate(e, path);
     }
   }
 
@@ -149,8 +143,7 @@ public final class HostLayer implements WritableLayer {
         && !Arrays.equals(mine, h.uuid())) {
       return null;
     }
-    return toStat(os.statOfHandle(root, new io.overlay4j.core.os.FileHandle(h.type(), h.fid(),
-        0)));
+    return os.statOfHandle(root, new io.overlay4j.core.os.FileHandle(h.type(), h.fid(), 0));
   }
 
   /**
@@ -180,7 +173,7 @@ public final class HostLayer implements WritableLayer {
     try {
       Files.createDirectory(p);
     } catch (IOException e) {
-      throw HostErrors.translate(e, path);
+      throw JdkErrors.translate(e, path);
     }
     os.chmod(p, mode); // not left to the umask
   }
@@ -191,7 +184,7 @@ public final class HostLayer implements WritableLayer {
     try {
       Files.createFile(p);
     } catch (IOException e) {
-      throw HostErrors.translate(e, path);
+      throw JdkErrors.translate(e, path);
     }
     os.chmod(p, mode);
   }
@@ -208,7 +201,7 @@ public final class HostLayer implements WritableLayer {
     try {
       Files.createSymbolicLink(resolve(path), Path.of(target));
     } catch (IOException e) {
-      throw HostErrors.translate(e, path);
+      throw JdkErrors.translate(e, path);
     }
   }
 
@@ -217,7 +210,7 @@ public final class HostLayer implements WritableLayer {
     try {
       Files.createLink(resolve(newPath), resolve(existing));
     } catch (IOException e) {
-      throw HostErrors.translate(e, newPath);
+      throw JdkErrors.translate(e, newPath);
     }
   }
 
@@ -249,7 +242,7 @@ public final class HostLayer implements WritableLayer {
     try {
       Files.delete(resolve(path));
     } catch (IOException e) {
-      throw HostErrors.translate(e, path);
+      throw JdkErrors.translate(e, path);
     }
   }
 
@@ -302,14 +295,7 @@ public final class HostLayer implements WritableLayer {
     }
     createFile(path, 0600);
     try (LayerFile in = from.open(fromPath, false); LayerFile out = open(path, true)) {
-      ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
-      long pos = 0;
-      for (int n; (n = in.read(buf.clear(), pos)) > 0; ) {
-        buf.flip();
-        while (buf.hasRemaining()) {
-          pos += out.write(buf, pos);
-        }
-      }
+      LayerFile.copy(in, out);
       if (sync) {
         out.sync(true);
       }
@@ -321,7 +307,7 @@ public final class HostLayer implements WritableLayer {
     try (FileChannel ch = FileChannel.open(resolve(path), StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException e) {
-      throw HostErrors.translate(e, path);
+      throw JdkErrors.translate(e, path);
     }
   }
 
@@ -339,7 +325,7 @@ public final class HostLayer implements WritableLayer {
       try {
         return ch.read(dst, position);
       } catch (IOException e) {
-        throw HostErrors.translate(e, path);
+        throw JdkErrors.translate(e, path);
       }
     }
 
@@ -348,7 +334,7 @@ public final class HostLayer implements WritableLayer {
       try {
         return ch.write(src, position);
       } catch (IOException e) {
-        throw HostErrors.translate(e, path);
+        throw JdkErrors.translate(e, path);
       }
     }
 
@@ -367,7 +353,7 @@ public final class HostLayer implements WritableLayer {
           ch.write(ByteBuffer.wrap(new byte[1]), size - 1);
         }
       } catch (IOException e) {
-        throw HostErrors.translate(e, path);
+        throw JdkErrors.translate(e, path);
       }
     }
 

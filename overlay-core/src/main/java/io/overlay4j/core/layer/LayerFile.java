@@ -22,4 +22,17 @@ public interface LayerFile extends Closeable {
 
   @Override
   void close() throws IOException;
+
+  /** Copies all of {@code in} to the same offsets of {@code out}; returns the bytes copied. */
+  static long copy(LayerFile in, LayerFile out) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+    long pos = 0;
+    for (int n; (n = in.read(buf.clear(), pos)) > 0; ) {
+      buf.flip();
+      while (buf.hasRemaining()) {
+        pos += out.write(buf, pos);
+      }
+    }
+    return pos;
+  }
 }

@@ -370,11 +370,7 @@ public final class MemoryLayer implements WritableLayer {
   public void copyData(Layer from, String fromPath, String path, boolean sync) throws IOException {
     createFile(path, 0600);
     try (LayerFile in = from.open(fromPath, false); LayerFile out = open(path, true)) {
-      ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-      long pos = 0;
-      for (int n; (n = in.read(buf.clear(), pos)) > 0; pos += n) {
-        out.write(buf.flip(), pos);
-      }
+      LayerFile.copy(in, out);
     }
   }
 

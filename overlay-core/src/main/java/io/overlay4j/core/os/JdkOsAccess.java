@@ -1,22 +1,17 @@
 package io.overlay4j.core.os;
 
+import io.overlay4j.core.Stat;
+
 import io.overlay4j.core.Errno;
 import io.overlay4j.core.OverlayException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileSystemLoopException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
-import java.nio.file.NotLinkException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -60,7 +55,7 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>The JDK reports errno only as text ({@link FileSystemException#getReason()}, strerror in the
- * C locale); {@link #errnoOf} maps that text back.
+ * C locale); {@link JdkErrors#errnoOf} maps that text back.
  */
 final class JdkOsAccess implements OsAccess {
 
@@ -365,7 +360,7 @@ final class JdkOsAccess implements OsAccess {
       return basicLstat(p);
     }
     long size = (Long) a.get("size");
-    return new Stat(
+    return Stat.ofMode(
         (Integer) a.get("mode"),
         (Long) a.get("ino"),
         (Long) a.get("dev"),
@@ -388,10 +383,10 @@ final class JdkOsAccess implements OsAccess {
     } catch (NoSuchFileException e) {
       return null;
     }
-    int type = b.isDirectory() ? S_IFDIR : b.isSymbolicLink() ? S_IFLNK : b.isRegularFile() ? S_IFREG : 0;
+    int type = b.isDirectory() ? S_IFDIR : b.isSymbolicLink() ? S_IFLNK : S_IFREG;
     int perms = b.isDirectory() ? 0755 : 0644;
     long size = b.size();
-    return new Stat(type | perms, 0, 0, 0, 1, 0, 0, size, (size + 511) / 512,
+    return Stat.ofMode(type | perms, 0, 0, 0, 1, 0, 0, size, (size + 511) / 512,
         nanos(b.lastAccessTime()), nanos(b.lastModifiedTime()), nanos(b.lastModifiedTime()));
   }
 
@@ -417,70 +412,7 @@ final class JdkOsAccess implements OsAccess {
   }
 
   private static OverlayException translate(FileSystemException e, Path p, String call) {
-    return new OverlayException(errnoOf(e), p.toString(), call + ": " + e.getMessage(), e);
+    return new OverlayException(JdkErrors.errnoOf(e), p.toString(), call + ": " + e.getMessage(), e);
   }
 
-  /** The errno behind a JDK file-system exception: by type, else by its strerror text. */
-  static Errno errnoOf(FileSystemException e) {
-    if (e instanceof NoSuchFileException) {
-      return Errno.ENOENT;
-    }
-    if (e instanceof FileAlreadyExistsException) {
-      return Errno.EEXIST;
-    }
-    if (e instanceof DirectoryNotEmptyException) {
-      return Errno.ENOTEMPTY;
-    }
-    if (e instanceof AccessDeniedException) {
-      return Errno.EACCES;
-    }
-    if (e instanceof NotDirectoryException) {
-      return Errno.ENOTDIR;
-    }
-    if (e instanceof NotLinkException) {
-      return Errno.EINVAL;
-    }
-    if (e instanceof FileSystemLoopException) {
-      return Errno.ELOOP;
-    }
-    if (e instanceof AtomicMoveNotSupportedException) {
-      return Errno.EXDEV;
-    }
-    String reason = e.getReason();
-    if (reason != null) {
-      for (Map.Entry<String, Errno> m : REASONS.entrySet()) {
-        if (reason.contains(m.getKey())) {
-          return m.getValue();
-        }
-      }
-    }
-    return Errno.EIO;
-  }
-
-  /** glibc's strerror texts (C locale) for the errnos the overlay tells apart. */
-  private static final Map<String, Errno> REASONS =
-      Map.ofEntries(
-          Map.entry("Operation not permitted", Errno.EPERM),
-          Map.entry("No such file or directory", Errno.ENOENT),
-          Map.entry("Permission denied", Errno.EACCES),
-          Map.entry("File exists", Errno.EEXIST),
-          Map.entry("Invalid cross-device link", Errno.EXDEV),
-          Map.entry("Not a directory", Errno.ENOTDIR),
-          Map.entry("Is a directory", Errno.EISDIR),
-          Map.entry("Invalid argument", Errno.EINVAL),
-          Map.entry("No space left on device", Errno.ENOSPC),
-          Map.entry("Read-only file system", Errno.EROFS),
-          Map.entry("Numerical result out of range", Errno.ERANGE),
-          Map.entry("File name too long", Errno.ENAMETOOLONG),
-          Map.entry("Directory not empty", Errno.ENOTEMPTY),
-          Map.entry("Too many levels of symbolic links", Errno.ELOOP),
-          Map.entry("No data available", Errno.ENODATA),
-          Map.entry("Operation not supported", Errno.EOPNOTSUPP),
-          Map.entry("Disk quota exceeded", Errno.EDQUOT),
-          Map.entry("Device or resource busy", Errno.EBUSY),
-          Map.entry("Too many links", Errno.EMLINK),
-          Map.entry("Argument list too long", Errno.E2BIG),
-          Map.entry("Text file busy", Errno.ETXTBSY),
-          Map.entry("Stale file handle", Errno.ESTALE),
-          Map.entry("Input/output error", Errno.EIO));
 }

@@ -1,5 +1,7 @@
 package io.overlay4j.core.os;
 
+import io.overlay4j.core.Stat;
+
 import io.overlay4j.core.Errno;
 import io.overlay4j.core.OverlayException;
 import java.io.IOException;
@@ -501,7 +503,7 @@ final class NativeOsAccess implements OsAccess {
     if (st == null) {
       throw new OverlayException(Errno.ENOENT, p.toString(), "fchmodat");
     }
-    if (st.isSymbolicLink()) {
+    if (st.isSymlink()) {
       return;
     }
     if (libc.fchmodat(AT_FDCWD, path, mode & 07777, 0) != 0) {
@@ -644,7 +646,7 @@ final class NativeOsAccess implements OsAccess {
   }
 
   private static Stat statFrom(Pointer b) {
-    return new Stat(
+    return Stat.ofMode(
         b.getShort(STX_MODE) & 0xffff,
         b.getLong(STX_INO),
         OsAccess.makedev(b.getInt(STX_DEV_MAJOR) & 0xffffffffL, b.getInt(STX_DEV_MINOR) & 0xffffffffL),

@@ -1,5 +1,7 @@
 package io.overlay4j.core.os;
 
+import io.overlay4j.core.Stat;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
