@@ -5,9 +5,9 @@
  *   <li>{@link io.overlay4j.spec.LayerBuilder} writes layer directories in the kernel's on-disk
  *       format (whiteouts, opaque and xattr-whiteout markers, modes, owners, xattrs).
  *   <li>{@link io.overlay4j.spec.MountedTree} mounts something — the kernel's overlay through
- *       {@link io.overlay4j.spec.KernelOverlay}, later fuse-overlayfs or overlay4j's FUSE mount
- *       through another {@link io.overlay4j.spec.MountedTree.MountCommand} — in a private mount
- *       namespace, runs shell commands inside it and exposes it to this JVM.
+ *       {@link io.overlay4j.spec.KernelOverlay}, overlay4j's FUSE mount or fuse-overlayfs
+ *       through {@link io.overlay4j.spec.UserspaceOverlays} — in a private mount namespace,
+ *       runs shell commands inside it and exposes it to this JVM.
  *   <li>{@link io.overlay4j.spec.TreeSnapshot} records a tree (a mount, a raw layer or upper
  *       directory, or overlay4j's merged view through its API) and diffs two of them line by
  *       line.
