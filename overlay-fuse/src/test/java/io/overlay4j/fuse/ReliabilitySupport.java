@@ -153,21 +153,20 @@ final class ReliabilitySupport {
     Path err = Path.of(out + ".err");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(err.toFile())
         .start();
-    long threads;
-    try (Stream<Path> s = Files.list(Path.of("/proc/" + pid + "/task"))) {
-      threads = s.count();
-    }
+    // strace says "Process N attached with M threads" once it holds them all.
     boolean attached = MountCommand.await(() -> {
       try {
-        return Files.exists(err) && Files.readString(err).split("attached", -1).length - 1
-            >= threads;
+        return Files.exists(err) && Files.readString(err).contains("attached");
       } catch (IOException e) {
         return false;
       }
     }, 20);
     if (!attached) {
-      Thread.sleep(500);
+      p.destroyForcibly();
+      throw new AssertionError("strace did not attach to " + pid + ": "
+          + (Files.exists(err) ? Files.readString(err) : ""));
     }
+    Thread.sleep(50);
     return p;
   }
 
