@@ -311,6 +311,7 @@ class ConcurrencyTest {
     }
     AtomicLong reads = new AtomicLong();
     AtomicLong missing = new AtomicLong();
+    AtomicLong fstatMissing = new AtomicLong();
     for (int rd = 0; rd < 3; rd++) {
       tasks.add(() -> {
         while (System.nanoTime() < end) {
@@ -319,6 +320,11 @@ class ConcurrencyTest {
             reads.incrementAndGet();
           } catch (NoSuchFileException e) {
             missing.incrementAndGet(); // rename(2) replaces atomically: never ENOENT
+          } catch (IOException e) {
+            if (!String.valueOf(e.getMessage()).contains("No such file")) {
+              throw e;
+            }
+            fstatMissing.incrementAndGet(); // fstat of an open file: never ENOENT
           }
         }
         return "reader";
@@ -343,11 +349,13 @@ class ConcurrencyTest {
       List<String> out = py.finish(60);
       assertTrue(out.size() == 1 && out.get(0).startsWith("ok"), "python renamer: " + out);
       System.out.println("  renames over one file: " + results + ", python " + out + "; "
-          + reads.get() + " whole reads, " + missing.get() + " opens failed with ENOENT");
+          + reads.get() + " whole reads, " + missing.get() + " opens and " + fstatMissing.get()
+          + " fstats of an open file failed with ENOENT");
     }
-    assertEquals(0, missing.get(), "opening a file that rename(2) replaces never fails with"
-        + " ENOENT (POSIX: the new name stays visible throughout); " + missing.get() + " of "
-        + (reads.get() + missing.get()) + " opens did");
+    assertEquals("0 opens, 0 fstats", missing.get() + " opens, " + fstatMissing.get()
+        + " fstats", "opening a file that rename(2) replaces never fails with ENOENT (the name"
+        + " stays visible throughout), nor does fstat of an open file; of "
+        + (reads.get() + missing.get() + fstatMissing.get()) + " reads these failed");
     checkVersion(Files.readAllBytes(target));
     try (Stream<Path> s = Files.list(t.merged)) {
       assertEquals(List.of("target"), s.map(p -> p.getFileName().toString()).toList(),
@@ -488,6 +496,7 @@ class ConcurrencyTest {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(PHASE_SECONDS);
     List<String> unexpected = Collections.synchronizedList(new ArrayList<>());
     AtomicLong zeroReads = new AtomicLong();
+    AtomicLong createEnoent = new AtomicLong();
     List<Callable<String>> tasks = new ArrayList<>();
     for (int c = 0; c < 6; c++) {
       int me = c;
@@ -496,8 +505,9 @@ class ConcurrencyTest {
         int ops = 0;
         while (System.nanoTime() < end) {
           Path p = d.resolve("s" + r.nextInt(poolSize));
+          int op = r.nextInt(4);
           try {
-            switch (r.nextInt(4)) {
+            switch (op) {
               case 0 -> Files.writeString(p, "t" + me + ":" + ops, StandardOpenOption.CREATE_NEW,
                   StandardOpenOption.WRITE);
               case 1 -> Files.delete(p);
@@ -512,8 +522,12 @@ class ConcurrencyTest {
               default -> Files.move(p, d.resolve("s" + r.nextInt(poolSize)),
                   StandardCopyOption.REPLACE_EXISTING);
             }
-          } catch (NoSuchFileException | FileAlreadyExistsException expected) {
-            // lost a race to another client: the errno is the right one
+          } catch (NoSuchFileException e) {
+            if (op == 0) {
+              createEnoent.incrementAndGet(); // O_CREAT|O_EXCL in an existing directory
+            } // else: lost a race to another client, the errno is the right one
+          } catch (FileAlreadyExistsException expected) {
+            // lost a race to another client
           } catch (IOException e) {
             unexpected.add(e.toString());
           }
@@ -526,20 +540,25 @@ class ConcurrencyTest {
     for (int s = 0; s < 2; s++) {
       int me = s;
       shells.add(pool.submit(() -> FuseTestSupport.sh("cd '" + d + "' && end=$(( $(date +%s) + "
-          + PHASE_SECONDS + " )); i=" + me + "; while [ $(date +%s) -lt $end ]; do"
-          + " echo x > s$((i % " + poolSize + ")); rm -f s$(((i + 7) % " + poolSize + "));"
-          + " i=$((i + 1)); done; echo ok $i")));
+          + PHASE_SECONDS + " )); i=" + me + "; f=0; while [ $(date +%s) -lt $end ]; do"
+          + " echo x 2>/dev/null > s$((i % " + poolSize + ")) || f=$((f + 1));"
+          + " rm -f s$(((i + 7) % " + poolSize + ")); i=$((i + 1)); done; echo ok $i $f")));
     }
     List<String> results = runAll(tasks, PHASE_SECONDS + 60);
+    int shellCreateFailures = 0;
     for (Future<FuseTestSupport.Result> f : shells) {
       FuseTestSupport.Result res = f.get(PHASE_SECONDS + 60, TimeUnit.SECONDS);
-      assertTrue(res.status() == 0 && res.output().startsWith("ok"), "shell storm: "
-          + res.output());
-      results.add(res.output().strip());
+      String last = res.output().strip().lines().reduce((a, b) -> b).orElse("");
+      assertTrue(res.status() == 0 && last.startsWith("ok"), "shell storm: " + res.output());
+      results.add(last);
+      shellCreateFailures += Integer.parseInt(last.split(" ")[2]);
     }
     System.out.println("  create/unlink storm: " + results + "; reads that returned NUL bytes"
-        + " nobody wrote: " + zeroReads.get());
+        + " nobody wrote: " + zeroReads.get() + "; O_CREAT opens that failed with ENOENT: "
+        + createEnoent.get() + " (O_EXCL, Java) + " + shellCreateFailures + " (sh >)");
     assertEquals(List.of(), unexpected, "only EEXIST and ENOENT from lost races");
+    assertEquals("0 + 0", createEnoent.get() + " + " + shellCreateFailures, "creating a file"
+        + " in an existing directory never fails with ENOENT");
     for (String name : ReliabilitySupport.names(d)) {
       checkStormContent(Files.readString(d.resolve(name)), false);
     }

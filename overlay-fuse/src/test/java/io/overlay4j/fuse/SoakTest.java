@@ -119,15 +119,22 @@ class SoakTest {
               | NotDirectoryException expected) {
             // races between the clients
           } catch (FileSystemException e) {
+            // What a random workload earns by itself: symlink loops (f0 -> f0), hard links and
+            // user xattrs refused, directories where files were expected, races.
             String reason = String.valueOf(e.getReason());
             if (!reason.contains("Directory not empty") && !reason.contains("Is a directory")
                 && !reason.contains("Not a directory") && !reason.contains("No such file")
-                && !reason.contains("File exists")) {
+                && !reason.contains("File exists") && !reason.contains("symbolic links")
+                && !reason.contains("Operation not permitted")) {
               errors.computeIfAbsent(e.getClass().getSimpleName() + ": " + reason,
                   k -> new AtomicLong()).incrementAndGet();
             }
           } catch (IOException e) {
-            errors.computeIfAbsent(e.toString(), k -> new AtomicLong()).incrementAndGet();
+            // From an open file (read, write, size, truncate): only "Is a directory" is
+            // expected (a directory opened by name); ENOENT on an open file is not.
+            if (!String.valueOf(e.getMessage()).contains("Is a directory")) {
+              errors.computeIfAbsent(e.toString(), k -> new AtomicLong()).incrementAndGet();
+            }
           }
           ops.incrementAndGet();
         }
@@ -246,7 +253,8 @@ class SoakTest {
   private static final String PYTHON_WORKLOAD = String.join("\n",
       "import os, sys, time, random, errno",
       "M, secs, dirs, names = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])",
-      "ok = {errno.ENOENT, errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR, errno.ENOTDIR}",
+      "ok = {errno.ENOENT, errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR, errno.ENOTDIR,"
+          + " errno.ELOOP}",
       "end = time.time() + secs",
       "r = random.Random(9)",
       "n = 0",
