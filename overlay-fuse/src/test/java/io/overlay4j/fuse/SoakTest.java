@@ -160,8 +160,6 @@ class SoakTest {
         + ", errors " + errors + "\n  idle " + idle + ", server stats: open_files="
         + stats.get("open_files") + " open_directories=" + stats.get("open_directories")
         + " core=" + stats.get("core"));
-    assertEquals(Map.of(), Map.copyOf(errors), "no unexpected errors (EIO and the like)");
-    assertTrue(pyOut.size() == 1 && pyOut.get(0).startsWith("ok"), "python workload: " + pyOut);
     assertEquals(0, stats.get("open_files").asInt(), "no file handle left open");
     assertEquals(0, stats.get("open_directories").asInt(), "no directory handle left open");
 
@@ -186,6 +184,8 @@ class SoakTest {
     assertTrue(maxRss <= base.rssKiB * 3 / 2 + 64 * 1024, "rss flat: " + base + " / max "
         + maxRss);
 
+    assertEquals(Map.of(), Map.copyOf(errors), "no unexpected errors (EIO and the like)");
+    assertTrue(pyOut.size() == 1 && pyOut.get(0).startsWith("ok"), "python workload: " + pyOut);
     server.unmount();
     server = null;
     assertEquals(List.of(), ReliabilitySupport.names(t.work.resolve("work")));
