@@ -228,6 +228,31 @@ class HostileLayersTest {
   }
 
   /**
+   * One directory with an invalid redirect must cost only itself: its parent still lists (the
+   * kernel lists it and fails the lookup of that one name with EACCES).
+   */
+  @Test
+  void aBadRedirectSpoilsOnlyItsOwnDirectory() throws Exception {
+    Files.createDirectories(t.l1.resolve("bad"));
+    Files.createDirectories(t.l1.resolve("good"));
+    FuseTestSupport.sh("setfattr -n trusted.overlay.redirect -v '/../outside' '"
+        + t.l1.resolve("bad") + "'").ok();
+    String probe = ReliabilitySupport.python() + " -c \"import os, sys, errno\n"
+        + "for p in ['', '/good', '/bad']:\n"
+        + "    try: print(p or '/', sorted(os.listdir(sys.argv[1] + p)))\n"
+        + "    except OSError as e: print(p or '/', errno.errorcode[e.errno])\" ";
+    String mine;
+    try (InProcessMount m = new InProcessMount(t.options() + ",redirect_dir=on", t.merged)) {
+      mine = FuseTestSupport.sh(probe + "'" + t.merged + "'").ok().output();
+    }
+    System.out.println("  bad redirect, overlay4j: " + mine.strip().replace("\n", "; "));
+    assertTrue(mine.startsWith("/ ['bad', 'good']\ngood []\n") || mine.startsWith(
+        "/ ['bad', 'good']\n/good []\n"), "the parent of a directory with a bad redirect still"
+        + " lists, and its siblings work: " + mine);
+    assertTrue(mine.contains("/bad EIO") || mine.contains("/bad EACCES"), mine);
+  }
+
+  /**
    * A lower layer may hold metacopy files (an upper the kernel wrote with metacopy=on, now used
    * as a lower): their data is further down. A metadata-only copy-up of such a file (chmod) must
    * still lead to that data, never to the sparse stub's zeros, and a later write must copy the
