@@ -157,6 +157,12 @@ class SoakTest {
     List<String> pyOut = py.finish(120);
     Sample idle = sample(pid, (System.nanoTime() - t0) / 1_000_000_000L);
     JsonNode stats = stats();
+    // The kernel sends RELEASE/RELEASEDIR after close() returns: give the last ones time.
+    for (int i = 0; i < 50 && (stats.get("open_files").asInt() != 0
+        || stats.get("open_directories").asInt() != 0); i++) {
+      Thread.sleep(200);
+      stats = stats();
+    }
     System.out.println("  soak finished: " + ops.get() + " Java ops, python " + pyOut
         + ", errors " + errors + "\n  idle " + idle + ", server stats: open_files="
         + stats.get("open_files") + " open_directories=" + stats.get("open_directories")
