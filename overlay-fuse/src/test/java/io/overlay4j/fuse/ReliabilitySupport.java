@@ -179,9 +179,9 @@ final class ReliabilitySupport {
       this.merged = merged;
       Overlay overlay = Overlay.open(OverlayConfig.parse(options));
       OverlayFuse fs = new OverlayFuse(overlay, true, false);
-      String[] args = {"-o", "fsname=overlay4j,subtype=overlay4j,use_ino,readdir_ino,hard_remove,"
-          + "nonempty,kernel_cache,big_writes,allow_other,default_permissions,entry_timeout=1,"
-          + "attr_timeout=1,negative_timeout=1"};
+      // The options of `overlay4j mount` as root.
+      String[] args = MountCommand.fuseArgs(List.of(), false, true, false)
+          .toArray(String[]::new);
       server = new Thread(() -> fs.mount(merged, true, false, args), "fuse-" + merged);
       server.setDaemon(true);
       server.start();
