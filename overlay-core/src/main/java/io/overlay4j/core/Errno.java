@@ -35,6 +35,7 @@ public enum Errno {
   ENOTEMPTY(39),
   ELOOP(40),
   ENODATA(61),
+  EILSEQ(84),
   EOVERFLOW(75),
   EOPNOTSUPP(95),
   EDQUOT(122),

@@ -86,18 +86,20 @@ final class MountCommand implements Callable<Integer> {
   /**
    * libfuse options: our identity, real inode numbers, kernel caching, and the caller's flags.
    *
-   * <p>Every change of a name goes through this mount, so the kernel may keep names, negative
-   * names and attributes for long (fuse-overlayfs does the same); {@code auto_cache} keeps page
-   * cache across opens but drops it when a file's size or mtime changed, so data written
-   * through one hard-linked name is what another name reads. What stays cached is the
-   * attributes of a hard link's other names (libfuse 2 gives each name its own kernel inode):
-   * mount with {@code attr_timeout=0} where that matters more than speed.
+   * <p>Every change of a name goes through this mount, so the kernel may keep names and
+   * negative names for long; {@code auto_cache} keeps page cache across opens but drops it when
+   * a file's size or mtime changed, so data written through one hard-linked name is what
+   * another name reads. Attributes are not cached by default: libfuse 2 gives each name its
+   * own kernel inode, so cached attributes of a hard link's other names (and of a directory
+   * whose child was copied up) would go stale. {@code -o attr_timeout=N} trades that for speed.
+   * {@code atomic_o_trunc}: an open with O_TRUNC is one request, so no reader sees the file
+   * between the truncation and the open.
    */
   static List<String> fuseArgs(List<String> extra, boolean readOnly, boolean root,
       boolean singleThreaded) {
     List<String> o = new ArrayList<>(List.of("fsname=overlay4j", "subtype=overlay4j", "use_ino",
-        "readdir_ino", "hard_remove", "nonempty", "auto_cache", "big_writes",
-        "max_write=131072", "max_read=131072", "entry_timeout=3600", "attr_timeout=3600",
+        "readdir_ino", "hard_remove", "nonempty", "auto_cache", "atomic_o_trunc", "big_writes",
+        "max_write=131072", "max_read=131072", "entry_timeout=3600", "attr_timeout=0",
         "negative_timeout=3600"));
     if (root) {
       // Other users get the kernel's permission checks against the modes we report.

@@ -112,11 +112,20 @@ final class OverlayFuse extends FuseStubFS {
 
   @Override
   public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
-    if (path != null) {
-      return getattr(path, stat);
-    }
-    return call("fgetattr", "(unlinked)", () -> {
-      fill(stat, file(fi).stat());
+    return call("fgetattr", path, () -> {
+      OverlayFile f = file(fi);
+      Stat st = null;
+      if (path != null) {
+        try {
+          st = overlay.getattr(path);
+        } catch (OverlayException gone) {
+          if (gone.errno() != Errno.ENOENT && gone.errno() != Errno.ENOTDIR) {
+            throw gone;
+          }
+        }
+      }
+      // The name may be gone or be another file by now (a rename over it): the handle decides.
+      fill(stat, st != null && st.ino() == f.stat().ino() ? st : f.stat());
       return 0;
     });
   }

@@ -77,6 +77,10 @@ public final class CopyUp {
       }
       return e;
     }
+    MergedEntry fresh = relookup(e.path());
+    if (fresh.isUpper()) {
+      return copyUp(fresh, data); // a caller's entry from before an earlier copy-up
+    }
     MergedEntry parent = parentOf(e);
     if (!parent.isUpper()) {
       copyUp(parent, Data.FULL);
@@ -94,7 +98,8 @@ public final class CopyUp {
     byte[] origin;
     try {
       build(from, src.path(), st, tmp, data);
-      origin = from.originOf(src.path());
+      // A lower hard link's copies may part ways (index=off): no origin, as the kernel does.
+      origin = st.isDirectory() || st.nlink() == 1 ? from.originOf(src.path()) : null;
       if (origin != null) {
         w.setXattr(tmp, xattrs.origin(), origin);
       }

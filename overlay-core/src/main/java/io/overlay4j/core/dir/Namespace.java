@@ -64,6 +64,7 @@ public final class Namespace {
   /** Creates a file, directory, device node, FIFO, socket or symlink at a name that is free. */
   public void create(Resolution r, NewObject o) throws IOException {
     requireWritable(r);
+    requireStorableName(r);
     if (r.parent() == null || r.entry().exists()) {
       throw new OverlayException(Errno.EEXIST, r.entry().path());
     }
@@ -132,6 +133,7 @@ public final class Namespace {
   /** Makes a new hard link {@code to} of the non-directory {@code from}. */
   public void link(Resolution from, Resolution to) throws IOException {
     requireWritable(to);
+    requireStorableName(to);
     MergedEntry src = from.require();
     if (src.isDirectory()) {
       throw new OverlayException(Errno.EPERM, src.path(), "hard link of a directory");
@@ -147,6 +149,9 @@ public final class Namespace {
       upper.unlink(rel); // a whiteout: the new name replaces it
     }
     upper.link(up.top().path(), rel);
+    if (upper.getXattr(rel, xattrs.origin()) != null) {
+      copyUp.markImpure(CopyUp.upperPath(parent.path()));
+    }
     clearOciWhiteout(CopyUp.upperPath(parent.path()), to.name());
     lookup.cache().invalidate(src.path());
     lookup.cache().invalidate(to.entry().path());
@@ -175,14 +180,16 @@ public final class Namespace {
       throw new OverlayException(Errno.EBUSY, e.path(), "the overlay root");
     }
     requireEmpty(e);
-    if (e.isUpper()) {
+    if (e.isUpper() && (settings.ociWhiteouts() || !lowerHas(r.parent(), r.name()))) {
+      // (A directory that becomes a whiteout is swapped out whole with its whiteouts inside:
+      // purging them first would let a crash in between bring deleted names back.)
       purgeWhiteouts(e.top().path());
     }
     remove(r, e);
   }
 
   private void remove(Resolution r, MergedEntry e) throws IOException {
-    boolean needsWhiteout = e.hasLower() || lowerHas(r.parent(), r.name());
+    boolean needsWhiteout = lowerHas(r.parent(), r.name());
     String rel = CopyUp.upperPath(e.path());
     if (needsWhiteout) {
       MergedEntry parent = copyUp.copyUp(r.parent(), CopyUp.Data.FULL);
@@ -209,6 +216,7 @@ public final class Namespace {
       throw new OverlayException(Errno.EINVAL, from.entry().path(), "rename flags " + flags);
     }
     boolean exchange = (flags & WritableLayer.RENAME_EXCHANGE) != 0;
+    requireStorableName(to);
     MergedEntry src = from.require();
     if (from.parent() == null || to.parent() == null) {
       throw new OverlayException(Errno.EBUSY, src.path(), "the overlay root");
@@ -248,7 +256,7 @@ public final class Namespace {
     MergedEntry dstParent = copyUp.copyUp(to.parent(), CopyUp.Data.FULL);
     String fromRel = srcUp.top().path();
     String toRel = Layer.child(CopyUp.upperPath(dstParent.path()), to.name());
-    boolean srcNeedsWhiteout = src.hasLower() || lowerHas(from.parent(), from.name());
+    boolean srcNeedsWhiteout = lowerHas(from.parent(), from.name());
     if (redirect != null) {
       upper.setXattr(fromRel, xattrs.redirect(), redirect.getBytes(
           java.nio.charset.StandardCharsets.UTF_8));
@@ -260,8 +268,8 @@ public final class Namespace {
       copyUp.markImpure(CopyUp.upperPath(from.parent().path()));
       copyUp.markImpure(CopyUp.upperPath(dstParent.path()));
     } else {
-      if (src.isDirectory() && (dst.hasLower() || lowerHas(to.parent(), to.name())
-          || !src.hasLower() && dstParent.isMerged())) {
+      if (src.isDirectory() && !src.hasLower() && (dst.hasLower()
+          || lowerHas(to.parent(), to.name()) || dstParent.isMerged())) {
         // Nothing of a lower directory at the new name may show through the moved one.
         markOpaque(fromRel);
       }
@@ -269,18 +277,23 @@ public final class Namespace {
       if (atTarget != null && atTarget.isDirectory()) {
         purgeWhiteouts(toRel);
       }
+      boolean whiteoutLeft = false;
       if (atTarget != null && src.isDirectory() && !atTarget.isDirectory()) {
         // A directory over a whiteout: swap them, then drop the whiteout.
         upper.rename(fromRel, toRel, WritableLayer.RENAME_EXCHANGE);
         upper.unlink(fromRel);
+      } else if (srcNeedsWhiteout && !settings.ociWhiteouts()) {
+        // The kernel's way: move and leave the whiteout in one step, so no crash shows both.
+        whiteoutLeft = renameWhiteout(fromRel, toRel);
       } else {
         upper.rename(fromRel, toRel, 0);
       }
       clearOciWhiteout(CopyUp.upperPath(dstParent.path()), to.name());
-      if (srcNeedsWhiteout) {
+      if (srcNeedsWhiteout && !whiteoutLeft) {
         whiteout(Layer.parent(fromRel), from.name());
       }
-      if (src.hasLower()) {
+      if (src.isDirectory() ? src.hasLower()
+          : upper.getXattr(toRel, xattrs.origin()) != null) {
         copyUp.markImpure(CopyUp.upperPath(dstParent.path()));
       }
     }
@@ -319,6 +332,22 @@ public final class Namespace {
     return null;
   }
 
+  /** rename with RENAME_WHITEOUT; false (and a plain rename) where the layer cannot. */
+  private boolean renameWhiteout(String fromRel, String toRel) throws IOException {
+    try {
+      upper.rename(fromRel, toRel, WritableLayer.RENAME_WHITEOUT);
+      whiteouts.increment();
+      return true;
+    } catch (OverlayException e) {
+      if (e.errno() != Errno.EINVAL && e.errno() != Errno.EOPNOTSUPP
+          && e.errno() != Errno.EPERM) {
+        throw e;
+      }
+      upper.rename(fromRel, toRel, 0);
+      return false;
+    }
+  }
+
   // ---- whiteouts and opaque directories ----
 
   /** Replaces whatever upper has at {@code dir/name} (or nothing) with a whiteout. */
@@ -326,16 +355,19 @@ public final class Namespace {
     String rel = Layer.child(dir, name);
     Stat there = upper.stat(rel);
     if (settings.ociWhiteouts()) {
-      if (there != null) {
-        if (there.isDirectory()) {
-          work.layer().renameFrom(upper, rel, work.tempName(), 0);
-        } else {
-          upper.unlink(rel);
-        }
-      }
+      // The marker first: a crash before the object goes shows nothing of below.
       String marker = Layer.child(dir, OciWhiteouts.whiteoutFor(name));
       if (upper.stat(marker) == null) {
         upper.createFile(marker, 0);
+      }
+      if (there != null) {
+        if (there.isDirectory()) {
+          String tmp = work.tempName();
+          work.layer().renameFrom(upper, rel, tmp, 0);
+          work.removeTree(tmp);
+        } else {
+          upper.unlink(rel);
+        }
       }
     } else {
       String tmp = work.tempName();
@@ -423,6 +455,14 @@ public final class Namespace {
       }
     }
     return false;
+  }
+
+  /** With OCI whiteouts a {@code .wh.} name is format, not a file: it cannot be made. */
+  private void requireStorableName(Resolution r) throws OverlayException {
+    if (settings.ociWhiteouts() && OciWhiteouts.isMarker(r.name())) {
+      throw new OverlayException(Errno.EINVAL, r.entry().path(),
+          "a .wh. name is an OCI whiteout marker in this overlay");
+    }
   }
 
   private void requireWritable(Resolution r) throws OverlayException {

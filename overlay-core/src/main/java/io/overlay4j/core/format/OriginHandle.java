@@ -12,12 +12,13 @@ import java.util.Arrays;
  *   u8 uuid[16] (the lower file system's s_uuid), u8 fid[] (exportfs handle of type {@code type})
  * </pre>
  *
- * Flags: bit 0 little-endian, bit 1 "the origin is the upper" (never here).
+ * Flags: bit 0 big-endian (OVL_FH_FLAG_BIG_ENDIAN), bit 1 any-endian, bit 2 "the origin is the
+ * upper" (never here).
  */
 public record OriginHandle(int type, byte[] uuid, byte[] fid) {
   private static final int MAGIC = 0xfb;
   private static final int HEADER = 5 + 16;
-  private static final int FLAG_LITTLE_ENDIAN = 1;
+  private static final int FLAG_BIG_ENDIAN = 1;
 
   public OriginHandle {
     if (uuid.length != 16) {
@@ -32,7 +33,7 @@ public record OriginHandle(int type, byte[] uuid, byte[] fid) {
     out[0] = 0;
     out[1] = (byte) MAGIC;
     out[2] = (byte) out.length;
-    out[3] = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? (byte) FLAG_LITTLE_ENDIAN : 0;
+    out[3] = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN ? (byte) FLAG_BIG_ENDIAN : 0;
     out[4] = (byte) type;
     System.arraycopy(uuid, 0, out, 5, 16);
     System.arraycopy(fid, 0, out, HEADER, fid.length);

@@ -311,7 +311,7 @@ public final class HostLayer implements WritableLayer {
     }
   }
 
-  private static final class HostFile implements LayerFile {
+  private final class HostFile implements LayerFile {
     private final FileChannel ch;
     private final String path;
 
@@ -348,6 +348,9 @@ public final class HostLayer implements WritableLayer {
       try {
         if (size < ch.size()) {
           ch.truncate(size);
+        } else if (size == ch.size()) {
+          // truncate(2) sets mtime and ctime even when the size stays; FileChannel does not.
+          touch();
         } else if (size > ch.size()) {
           // FileChannel.truncate never grows a file; a one-byte write at the end does.
           ch.write(ByteBuffer.wrap(new byte[1]), size - 1);
@@ -360,6 +363,18 @@ public final class HostLayer implements WritableLayer {
     @Override
     public void sync(boolean metadata) throws IOException {
       ch.force(metadata);
+    }
+
+    private void touch() throws IOException {
+      java.time.Instant now = java.time.Instant.now();
+      try {
+        os.utimens(resolve(path), OsAccess.OMIT_TIME,
+            now.getEpochSecond() * 1_000_000_000L + now.getNano());
+      } catch (OverlayException gone) {
+        if (gone.errno() != Errno.ENOENT) { // unlinked while open: nobody can see its times
+          throw gone;
+        }
+      }
     }
 
     @Override

@@ -271,6 +271,11 @@ public final class MemoryLayer implements WritableLayer {
 
   @Override
   public synchronized void rename(String from, String to, int flags) throws IOException {
+    if ((flags & RENAME_WHITEOUT) != 0) {
+      rename(from, to, flags & ~RENAME_WHITEOUT);
+      makeWhiteout(from);
+      return;
+    }
     Node src = existing(from);
     Node dstParent = dir(Layer.parent(to));
     String dstName = Layer.fileName(to);

@@ -13,6 +13,8 @@ public interface WritableLayer extends Layer {
   int RENAME_NOREPLACE = 1;
   /** {@code renameat2} flag: atomically swap source and target. */
   int RENAME_EXCHANGE = 2;
+  /** {@code renameat2} flag: leave a whiteout (char 0/0) at the source in the same step. */
+  int RENAME_WHITEOUT = 4;
 
   void mkdir(String path, int mode) throws IOException;
 

@@ -112,7 +112,7 @@ public final class Lookup {
       }
       Stat st = layer.stat(p.path());
       if (st == null) {
-        if (ociWhiteouts && !p.path().isEmpty() && layer.stat(Layer.child(
+        if (ociWhiteouts && !p.path().isEmpty() && ociMarkerFits(p.path()) && layer.stat(Layer.child(
             Layer.parent(p.path()), OciWhiteouts.whiteoutFor(Layer.fileName(p.path())))) != null) {
           break;
         }
@@ -136,6 +136,16 @@ public final class Lookup {
             continue;
           }
         } else if (!copies.get(0).stat().isDirectory() && st.isRegularFile()) {
+          if (layer.getXattr(p.path(), xattrs.metacopy()) != null) {
+            // A metacopy stub below (a reused upper): its data is further down.
+            byte[] redirect = layer.getXattr(p.path(), xattrs.redirect());
+            if (redirect != null) {
+              probes = redirectedProbes(p.layer(), OverlayXattrs.redirectTarget(redirect),
+                  parent, layers.size());
+              i = -1;
+            }
+            continue;
+          }
           copies.add(new MergedEntry.Copy(p.layer(), p.path(), st));
         }
         break;
@@ -204,6 +214,12 @@ public final class Lookup {
     if (bad) {
       throw new OverlayException(Errno.EIO, null, "invalid redirect \"" + target + "\" in a layer");
     }
+  }
+
+  /** Whether {@code .wh.NAME} for the last name of {@code path} is a legal name at all. */
+  private static boolean ociMarkerFits(String path) {
+    return Layer.fileName(path).getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+        + OciWhiteouts.PREFIX.length() <= PathResolver.NAME_MAX;
   }
 
   /** Whether every component of {@code dir} is a directory (not a symlink) of the layer. */

@@ -108,6 +108,10 @@ public final class PathResolver {
       if (part.indexOf('\0') >= 0) {
         throw new OverlayException(Errno.EINVAL, path, "NUL byte in a name");
       }
+      if (part.indexOf('\uFFFD') >= 0) {
+        // What a name that is not UTF-8 decodes to: two such names would be one file.
+        throw new OverlayException(Errno.EILSEQ, path, "a name that is not valid UTF-8");
+      }
       if (part.length() > NAME_MAX / 3 && part.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
         throw new OverlayException(Errno.ENAMETOOLONG, path,
             "a name is longer than " + NAME_MAX + " bytes");

@@ -2,6 +2,7 @@ package io.overlay4j.core.readdir;
 
 import io.overlay4j.core.DirEntry;
 import io.overlay4j.core.FileType;
+import io.overlay4j.core.OverlayException;
 import io.overlay4j.core.Stat;
 import io.overlay4j.core.format.OciWhiteouts;
 import io.overlay4j.core.lookup.Attributes;
@@ -89,17 +90,33 @@ public final class MergedDirectory {
     }
     List<DirEntry> out = new ArrayList<>(names.size());
     for (Map.Entry<String, FileType> e : names.entrySet()) {
-      MergedEntry child = lookup.child(dir, e.getKey());
+      MergedEntry child;
+      try {
+        child = lookup.child(dir, e.getKey());
+      } catch (OverlayException bad) {
+        // One entry the lookup refuses (a bad redirect) spoils only itself, as in the kernel.
+        out.add(new DirEntry(e.getKey(), e.getValue(), rawInode(dir, e.getKey())));
+        continue;
+      }
       if (child.exists()) {
         out.add(new DirEntry(e.getKey(), child.top().stat().type(), attributes.inode(child)));
       } else {
         // Listed but not found: a whiteout in a directory passed through unfiltered.
-        Stat raw = lookup.layers().get(dir.top().layer())
-            .stat(Layer.child(dir.top().path(), e.getKey()));
-        out.add(new DirEntry(e.getKey(), e.getValue(), raw == null ? 0 : raw.ino()));
+        out.add(new DirEntry(e.getKey(), e.getValue(), rawInode(dir, e.getKey())));
       }
     }
     return out;
+  }
+
+  /** The real inode of the topmost object of that name (never 0: readers skip d_ino 0). */
+  private long rawInode(MergedEntry dir, String name) throws IOException {
+    for (MergedEntry.Copy c : dir.copies()) {
+      Stat raw = lookup.layers().get(c.layer()).stat(Layer.child(c.path(), name));
+      if (raw != null) {
+        return raw.ino();
+      }
+    }
+    return 1;
   }
 
   private boolean isWhiteout(Layer layer, String dir, String name, Stat st, boolean xattrWhiteouts)
