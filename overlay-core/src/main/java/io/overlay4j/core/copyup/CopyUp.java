@@ -193,13 +193,17 @@ public final class CopyUp {
   }
 
   /**
-   * Before a metacopy file moves or gains a name, records where its data is (an absolute
-   * redirect), since lookup will no longer find the data at the file's own path.
+   * Before a metacopy file moves or gains a name, records where its data is, since lookup will
+   * no longer find the data at the file's own path.
    */
-  public void redirectToData(MergedEntry up) throws IOException {
+  public void redirectToData(MergedEntry up, boolean staysInItsDirectory) throws IOException {
     if (isMetacopy(up) && upper.getXattr(up.top().path(), xattrs.redirect()) == null) {
-      upper.setXattr(up.top().path(), xattrs.redirect(),
-          ("/" + up.dataCopy().path()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      String data = up.dataCopy().path();
+      // As the kernel: relative when the data sits in the same directory and the file stays.
+      boolean relative = staysInItsDirectory
+          && Layer.parent(data).equals(Layer.parent(up.top().path()));
+      upper.setXattr(up.top().path(), xattrs.redirect(), (relative ? Layer.fileName(data)
+          : "/" + data).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
   }
 

@@ -142,7 +142,7 @@ public final class Namespace {
       throw new OverlayException(Errno.EEXIST, to.entry().path());
     }
     MergedEntry up = copyUp.copyUp(src, settings.metacopy() ? CopyUp.Data.META : CopyUp.Data.FULL);
-    copyUp.redirectToData(up);
+    copyUp.redirectToData(up, false);
     MergedEntry parent = copyUp.copyUp(to.parent(), CopyUp.Data.FULL);
     String rel = Layer.child(CopyUp.upperPath(parent.path()), to.name());
     if (upper.stat(rel) != null) {
@@ -252,7 +252,7 @@ public final class Namespace {
     }
     CopyUp.Data data = settings.metacopy() ? CopyUp.Data.META : CopyUp.Data.FULL;
     MergedEntry srcUp = copyUp.copyUp(src, data);
-    copyUp.redirectToData(srcUp);
+    copyUp.redirectToData(srcUp, from.parent().path().equals(to.parent().path()));
     MergedEntry dstParent = copyUp.copyUp(to.parent(), CopyUp.Data.FULL);
     String fromRel = srcUp.top().path();
     String toRel = Layer.child(CopyUp.upperPath(dstParent.path()), to.name());
@@ -263,7 +263,7 @@ public final class Namespace {
     }
     if (exchange) {
       MergedEntry dstUp = copyUp.copyUp(dst, data);
-      copyUp.redirectToData(dstUp);
+      copyUp.redirectToData(dstUp, from.parent().path().equals(to.parent().path()));
       upper.rename(fromRel, dstUp.top().path(), WritableLayer.RENAME_EXCHANGE);
       copyUp.markImpure(CopyUp.upperPath(from.parent().path()));
       copyUp.markImpure(CopyUp.upperPath(dstParent.path()));
@@ -407,7 +407,8 @@ public final class Namespace {
   }
 
   private void clearOciWhiteout(String dir, String name) throws IOException {
-    if (settings.ociWhiteouts()) {
+    if (settings.ociWhiteouts() && name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+        + OciWhiteouts.PREFIX.length() <= 255) { // (no marker can exist for a longer name)
       String marker = Layer.child(dir, OciWhiteouts.whiteoutFor(name));
       if (upper.stat(marker) != null) {
         upper.unlink(marker);
