@@ -42,7 +42,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *       most, so the ratio survives a noisy neighbour better than either number.</li>
  * </ul>
  *
- * <pre>JmhBench [--quick] [--out FILE] [--only lookup,lookup2t,readdir,copyup,createunlink]</pre>
+ * <pre>JmhBench [--quick] [--out FILE] [--only lookup,lookup2t,readdir,copyup,createunlink]
+ *          [--dir DIR]</pre>
  */
 public final class JmhBench {
   static final String KIND = "overlay4j-jmh";
@@ -54,14 +55,19 @@ public final class JmhBench {
     boolean quick = false;
     Path out = null;
     List<String> only = null;
+    // Host layers go to /var/tmp, not /tmp: /tmp is a tmpfs on many systems (Debian 13,
+    // Fedora, Arch), which would make an ARM box and an x86 box measure different things.
+    Path dir = Path.of("/var/tmp/overlay4j-jmh");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
         case "--out" -> out = Path.of(args[++i]);
         case "--only" -> only = List.of(args[++i].split(","));
+        case "--dir" -> dir = Path.of(args[++i]);
         case "-h", "--help" -> {
           System.out.println("usage: bench jmh [--quick] [--out FILE] "
-              + "[--only lookup,lookup2t,readdir,copyup,createunlink]");
+              + "[--only lookup,lookup2t,readdir,copyup,createunlink] [--dir DIR]\n"
+              + "  DIR: where host layers are made (default /var/tmp/overlay4j-jmh)");
           return;
         }
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -78,8 +84,12 @@ public final class JmhBench {
     int forks = quick ? 1 : 2;
     // Quick mode skips pre-touching the heap: it costs a few hundred ms per fork, and quick
     // runs fork ~100 times.
-    String[] jvm = quick ? new String[] {"-Xms1g", "-Xmx1g"}
-        : new String[] {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"};
+    Files.createDirectories(dir);
+    Sh.bash("find " + Sh.q(dir) + " -mindepth 1 -maxdepth 1 -name 'overlay4j-jmh-*' "
+        + "-exec rm -rf {} +"); // left by a fork that was killed
+    String tmp = "-Djava.io.tmpdir=" + dir.toAbsolutePath();
+    String[] jvm = quick ? new String[] {"-Xms1g", "-Xmx1g", tmp}
+        : new String[] {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch", tmp};
     UnaryOperator<ChainedOptionsBuilder> timed = o -> o.forks(forks).jvmArgsAppend(jvm)
         .warmupIterations(q ? 1 : 3).warmupTime(q ? TimeValue.milliseconds(500)
             : TimeValue.seconds(1))
@@ -135,7 +145,7 @@ public final class JmhBench {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("kind", KIND);
     doc.put("schema", 1);
-    doc.put("machine", MachineInfo.collect(Path.of(System.getProperty("java.io.tmpdir")), quick));
+    doc.put("machine", MachineInfo.collect(dir.toAbsolutePath(), quick));
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("quick", quick);
     config.put("forks", forks);
@@ -143,7 +153,7 @@ public final class JmhBench {
     config.put("timed", quick ? "warmup 1 x 0.5 s, measurement 2 x 0.5 s"
         : "warmup 3 x 1 s, measurement 5 x 1 s");
     config.put("single_shot", quick ? "warmup 2, measurement 5" : "warmup 3, measurement 10");
-    config.put("layer_dir", System.getProperty("java.io.tmpdir"));
+    config.put("layer_dir", dir.toAbsolutePath().toString());
     config.put("elapsed_s", Math.round((System.nanoTime() - t0) / 1e9));
     doc.put("config", config);
     doc.put("summary", summary);

@@ -40,6 +40,15 @@ final class JmhSummary {
     return pm.path("score").asDouble();
   }
 
+  /** Copy-up shots copy several files (CopyUpBench.filesPerShot): values are per file. */
+  static double perShot(JsonNode r) {
+    if (!shortName(r).startsWith("CopyUpBench.")) {
+      return 1;
+    }
+    return io.overlay4j.bench.jmh.CopyUpBench.filesPerShot(
+        r.path("params").path("size").asText("1"));
+  }
+
   static String params(JsonNode r) {
     Map<String, String> p = new TreeMap<>();
     r.path("params").fields().forEachRemaining(e -> p.put(e.getKey(), e.getValue().asText()));
@@ -61,16 +70,19 @@ final class JmhSummary {
       row.put("benchmark", name);
       row.put("params", params(r));
       row.put("threads", r.path("threads").asInt());
-      double v = value(r);
+      double per = perShot(r);
+      double v = value(r) / per;
       row.put("value", v);
-      row.put("unit", r.path("primaryMetric").path("scoreUnit").asText());
+      row.put("unit", r.path("primaryMetric").path("scoreUnit").asText().replace("/op",
+          per == 1 ? "/op" : "/file"));
       Map<String, Object> base = new LinkedHashMap<>();
       for (String b : baselines) {
         JsonNode match = findBaseline(results, cls + "." + b, r);
         if (match != null) {
           Map<String, Object> m = new LinkedHashMap<>();
-          m.put("value", value(match));
-          m.put("ratio", value(match) == 0 ? null : v / value(match));
+          double bv = value(match) / perShot(match);
+          m.put("value", bv);
+          m.put("ratio", bv == 0 ? null : v / bv);
           base.put(b, m);
         }
       }

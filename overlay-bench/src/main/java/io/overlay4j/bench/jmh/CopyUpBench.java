@@ -31,8 +31,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One copy-up of a lower file of {@code size} bytes on host layers (java.io.tmpdir), each
- * measurement on a fresh upper (single shot; the new upper and overlay are made untimed):
+ * Copy-up of lower files of {@code size} bytes on host layers (java.io.tmpdir), each shot on a
+ * fresh upper (single shot; the new upper and overlay are made untimed). A shot copies
+ * {@link #filesPerShot} files (200 of 4 KiB, 64 of 1 MiB, one of 64 MiB or more), so the small
+ * sizes run often enough to be compiled and to rise above timer noise; the JSON summary divides
+ * by it (per file), the ratios need no division.
  * {@code copyUpOpenWrite} is the full copy-up that open-for-write does; {@code
  * copyUpChmodMetacopy} is chmod under {@code metacopy=on} (metadata only, no data). With
  * {@code sync=fsync} the copy is fsynced as the kernel does; {@code sync=volatile} mounts with
@@ -49,26 +52,33 @@ import org.openjdk.jmh.annotations.Warmup;
 public class CopyUpBench {
   private static final String FILE = "f";
 
+  /** How many files one shot copies: 64 MiB worth, at least 1, at most 200. */
+  public static int filesPerShot(String size) {
+    return (int) Math.max(1, Math.min(200, (64L << 20) / bytes(size)));
+  }
+
   static long bytes(String size) {
     String s = size.toLowerCase();
     long unit = s.endsWith("k") ? 1 << 10 : s.endsWith("m") ? 1 << 20 : 1;
     return Long.parseLong(s.replaceAll("[km]$", "")) * unit;
   }
 
-  /** A host stack whose one lower layer holds {@code f} of the given size (random bytes). */
-  static Stack lowerWithFile(String size) throws IOException {
+  /** A host stack whose one lower layer holds {@code f0, f1, ...} of the given size. */
+  static Stack lowerWithFiles(String size) throws IOException {
     Stack s = new Stack(Backend.host, 1);
     WritableLayer l = s.lowers.get(0);
-    l.createFile(FILE, 0644);
     SplittableRandom rnd = new SplittableRandom(1);
     byte[] buf = new byte[1 << 20];
     long total = bytes(size);
-    try (LayerFile f = l.open(FILE, true)) {
-      for (long pos = 0; pos < total; ) {
-        rnd.nextBytes(buf);
-        ByteBuffer b = ByteBuffer.wrap(buf, 0, (int) Math.min(buf.length, total - pos));
-        while (b.hasRemaining()) {
-          pos += f.write(b, pos);
+    for (int i = 0; i < filesPerShot(size); i++) {
+      l.createFile(FILE + i, 0644);
+      try (LayerFile f = l.open(FILE + i, true)) {
+        for (long pos = 0; pos < total; ) {
+          rnd.nextBytes(buf);
+          ByteBuffer b = ByteBuffer.wrap(buf, 0, (int) Math.min(buf.length, total - pos));
+          while (b.hasRemaining()) {
+            pos += f.write(b, pos);
+          }
         }
       }
     }
@@ -85,10 +95,12 @@ public class CopyUpBench {
 
     Stack stack;
     Overlay overlay;
+    int files;
 
     @Setup(Level.Trial)
     public void build() throws IOException {
-      stack = lowerWithFile(size);
+      stack = lowerWithFiles(size);
+      files = filesPerShot(size);
     }
 
     /** Called with the extra options of the benchmark (metacopy=on or none). */
@@ -135,22 +147,30 @@ public class CopyUpBench {
     public String sync;
 
     Stack stack;
-    Path src;
-    Path dst;
+    Path[] src;
+    Path[] dst;
     final OsAccess os = OsAccess.system();
     CopyMethod method;
 
     @Setup(Level.Trial)
     public void build() throws IOException {
-      stack = lowerWithFile(size);
-      src = stack.hostPath(stack.lowers.get(0)).resolve(FILE);
-      dst = stack.root.resolve("copy");
+      stack = lowerWithFiles(size);
+      int n = filesPerShot(size);
+      src = new Path[n];
+      dst = new Path[n];
+      Files.createDirectories(stack.root.resolve("copy"));
+      for (int i = 0; i < n; i++) {
+        src[i] = stack.hostPath(stack.lowers.get(0)).resolve(FILE + i);
+        dst[i] = stack.root.resolve("copy/" + FILE + i);
+      }
     }
 
     @Setup(Level.Iteration)
     public void fresh() throws IOException {
-      Files.deleteIfExists(dst);
-      Files.createFile(dst); // copyFileData fills an existing empty file, as copy-up does
+      for (Path d : dst) {
+        Files.deleteIfExists(d);
+        Files.createFile(d); // copyFileData fills an existing empty file, as copy-up does
+      }
     }
 
     @TearDown(Level.Trial)
@@ -164,30 +184,39 @@ public class CopyUpBench {
 
   @Benchmark
   public void copyUpOpenWrite(FullState s) throws IOException {
-    try (OverlayFile f = s.overlay.open("/" + FILE, true, false)) {
-      if (!f.writable()) {
-        throw new IllegalStateException();
+    for (int i = 0; i < s.files; i++) {
+      try (OverlayFile f = s.overlay.open("/" + FILE + i, true, false)) {
+        if (!f.writable()) {
+          throw new IllegalStateException();
+        }
       }
     }
   }
 
   @Benchmark
   public void copyUpChmodMetacopy(MetaState s) throws IOException {
-    s.overlay.chmod("/" + FILE, 0600);
+    for (int i = 0; i < s.files; i++) {
+      s.overlay.chmod("/" + FILE + i, 0600);
+    }
   }
 
   @Benchmark
   public void rawCopyFileData(RawState s) throws IOException {
-    s.method = s.os.copyFileData(s.src, s.dst, s.sync.equals("fsync"));
+    boolean fsync = s.sync.equals("fsync");
+    for (int i = 0; i < s.src.length; i++) {
+      s.method = s.os.copyFileData(s.src[i], s.dst[i], fsync);
+    }
   }
 
   @Benchmark
   public void rawFilesCopy(RawState s) throws IOException {
-    Files.deleteIfExists(s.dst); // created empty by the setup; Files.copy wants it absent
-    Files.copy(s.src, s.dst);
-    if (s.sync.equals("fsync")) {
-      try (FileChannel c = FileChannel.open(s.dst, StandardOpenOption.WRITE)) {
-        c.force(true);
+    for (int i = 0; i < s.src.length; i++) {
+      Files.deleteIfExists(s.dst[i]); // created empty by the setup; Files.copy wants it absent
+      Files.copy(s.src[i], s.dst[i]);
+      if (s.sync.equals("fsync")) {
+        try (FileChannel c = FileChannel.open(s.dst[i], StandardOpenOption.WRITE)) {
+          c.force(true);
+        }
       }
     }
   }

@@ -75,7 +75,10 @@ public class CreateUnlinkBench {
     }
   }
 
-  /** A plain directory (host) or memory layer; {@code old} refilled before every shot. */
+  /**
+   * A plain directory (host) or memory layer, made anew before every shot (as the overlay's
+   * upper is) with {@code old} holding the files to unlink.
+   */
   @State(Scope.Benchmark)
   public static class RawState {
     @Param({"host", "memory"})
@@ -84,22 +87,19 @@ public class CreateUnlinkBench {
     Stack stack;
     WritableLayer layer;
     Path root;
-    int round;
-
-    @Setup(Level.Trial)
-    public void build() throws IOException {
-      stack = new Stack(Backend.valueOf(backend), 1);
-      layer = stack.lowers.get(0);
-      root = backend.equals("host") ? stack.hostPath(layer) : null;
-    }
 
     @Setup(Level.Iteration)
     public void fresh() throws IOException {
-      round++;
-      layer.mkdir("new" + round, 0755);
-      layer.mkdir("old" + round, 0755);
+      if (stack != null) {
+        stack.close();
+      }
+      stack = new Stack(Backend.valueOf(backend), 1);
+      layer = stack.lowers.get(0);
+      root = backend.equals("host") ? stack.hostPath(layer) : null;
+      layer.mkdir("new", 0755);
+      layer.mkdir("old", 0755);
       for (int i = 0; i < FILES; i++) {
-        Fixtures.file(layer, "old" + round + "/f" + i, CONTENT);
+        Fixtures.file(layer, "old/f" + i, CONTENT);
       }
     }
 
@@ -130,7 +130,7 @@ public class CreateUnlinkBench {
   @Benchmark
   @OperationsPerInvocation(FILES)
   public void rawCreate(RawState s) throws IOException {
-    String dir = "new" + s.round;
+    String dir = "new";
     for (int i = 0; i < FILES; i++) {
       if (s.root != null) {
         try (SeekableByteChannel c = Files.newByteChannel(s.root.resolve(dir + "/f" + i),
@@ -149,7 +149,7 @@ public class CreateUnlinkBench {
   @Benchmark
   @OperationsPerInvocation(FILES)
   public void rawUnlink(RawState s) throws IOException {
-    String dir = "old" + s.round;
+    String dir = "old";
     for (int i = 0; i < FILES; i++) {
       if (s.root != null) {
         Files.delete(s.root.resolve(dir + "/f" + i));

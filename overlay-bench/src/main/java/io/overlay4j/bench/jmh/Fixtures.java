@@ -131,10 +131,11 @@ final class Fixtures {
     }
   }
 
-  /** Writes a regular file (parents made as needed). */
+  /**
+   * Writes a regular file; its directory must exist. (No stat of the parent per file: a memory
+   * layer's directory stat counts its subdirectories, so that would be quadratic.)
+   */
   static void file(WritableLayer l, String path, byte[] content) throws IOException {
-    int slash = path.lastIndexOf('/');
-    mkdirs(l, slash < 0 ? "" : path.substring(0, slash));
     l.createFile(path, 0644);
     if (content.length > 0) {
       try (LayerFile f = l.open(path, true)) {

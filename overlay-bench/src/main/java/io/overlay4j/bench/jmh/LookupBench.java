@@ -101,6 +101,7 @@ public class LookupBench {
         }
         case "opaque4" -> {
           for (WritableLayer l : s.lowers) {
+            Fixtures.mkdirs(l, "o");
             Fixtures.file(l, "o/target", content);
           }
           Fixtures.opaque(s.lowers.get(0), "o");
