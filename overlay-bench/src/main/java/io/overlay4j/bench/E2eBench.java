@@ -143,6 +143,20 @@ public final class E2eBench {
         + " entries, " + (((Number) layers.facts.get("untar_bytes")).longValue() >> 20)
         + " MiB, of " + layers.facts.get("untar_source") + ") into a lower directory",
         rep -> "tar -xf " + Sh.q(layers.archive()) + " -C gen/r" + rep + "/untar"));
+    // Not through the overlay: the same create loop in a sibling of each implementation's upper
+    // directory. On some machines (this VM's ext4) creating files costs 40-800 us depending on
+    // the directory's block group; this row shows whether the implementations' directories
+    // start out physically alike, so a create or untar ratio can be trusted or not.
+    w.add(new Workload("calib-create", List.of("calib-create"), List.of(
+        "calibration, not through any overlay: create 500 empty files in a new directory beside "
+            + "the implementation's upper (plain: beside its tree) and remove them"), false,
+        (impl, rep) -> {
+          Path d = impl.dir.resolve("calib-" + rep);
+          Files.createDirectories(d);
+          double t = Sh.timeBash(d, "", "for ((i=0;i<500;i++)); do : > n$i; done");
+          Sh.bash("rm -rf " + Sh.q(d));
+          return new double[] {t};
+        }));
     return w;
   }
 
