@@ -112,6 +112,15 @@ public final class Compare {
   }
 
   private static void machines(List<Run> runs) {
+    JsonNode sizes = runs.get(0).doc().path("config").path("sizes");
+    for (Run r : runs) {
+      if (!r.doc().path("config").path("sizes").equals(sizes)
+          || r.doc().path("config").path("quick").asBoolean()
+          != runs.get(0).doc().path("config").path("quick").asBoolean()) {
+        System.out.println("note: " + r.file() + " ran other sizes or mode than "
+            + runs.get(0).file() + ": compare the ratios, not the times");
+      }
+    }
     System.out.println("machines:");
     for (int i = 0; i < runs.size(); i++) {
       JsonNode m = runs.get(i).doc().path("machine");
