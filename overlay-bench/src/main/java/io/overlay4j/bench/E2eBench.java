@@ -360,7 +360,7 @@ public final class E2eBench {
     }
     E2eLayers.Sizes sizes = quick ? E2eLayers.Sizes.quick() : E2eLayers.Sizes.full();
     if (reps != null) {
-      sizes = new E2eLayers.Sizes(reps, sizes.bigFileBytes(), sizes.copyUpFiles(),
+      sizes = new E2eLayers.Sizes(sizes.quickMode(), reps, sizes.bigFileBytes(), sizes.copyUpFiles(),
           sizes.chmodFiles(), sizes.unlinkFiles(), sizes.createFiles(), sizes.readFiles(),
           sizes.statPaths(), sizes.statPasses(), sizes.realTreeBudget());
     }
