@@ -463,8 +463,9 @@ public final class E2eBench {
     }
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), doc);
     System.out.println("\nwrote " + out.toAbsolutePath());
-    if (!keep) {
-      Sh.bash("rm -rf " + Sh.q(runDir));
+    if (!keep) { // layers are rebuilt by every run: leave no GiBs behind
+      Sh.bash("rm -rf " + Sh.q(runDir) + " " + Sh.q(dir.resolve("layers")) + " "
+          + Sh.q(dir.resolve("data")));
     }
   }
 
