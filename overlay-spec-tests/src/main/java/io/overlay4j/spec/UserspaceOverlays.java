@@ -48,7 +48,10 @@ public final class UserspaceOverlays {
     return new MountedTree.MountCommand("overlay4j", ""
         + "log=$(mktemp /tmp/overlay4j-server-XXXXXX.log)\n"
         + Shell.quote(java) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp " + Shell.quote(cp)
-        + " " + OVERLAY4J_MAIN + " mount -f -o \"$OPTS\" \"$M\" >\"$log\" 2>&1 &\n"
+        // attr_timeout=0: the strict mode, where no cached attribute of another hard-link name
+        // can differ from the kernel's answer (the default caches them for a second).
+        + " " + OVERLAY4J_MAIN + " mount -f -o \"$OPTS\" -o attr_timeout=0 \"$M\" >\"$log\""
+        + " 2>&1 &\n"
         + "server=$!\n"
         + "waited=0\n"
         + "until mountpoint -q \"$M\"; do\n"
