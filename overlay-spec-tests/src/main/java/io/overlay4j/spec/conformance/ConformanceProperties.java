@@ -48,77 +48,77 @@ public class ConformanceProperties {
       + "unlink:2 rename:3 chmod:1 chown:1 utimens:1 symlink:2 link:2 setxattr:1 removexattr:1 "
       + "remount:1";
 
-  @Property(shrinking = ShrinkingMode.FULL)
+  @Property(shrinking = ShrinkingMode.BOUNDED)
   @Tag("lookup")
   void lookupThroughSymlinksAndMissingParents(@ForAll("layers") List<List<LayerGen.Spec>> l,
       @ForAll("lookupChain") ActionChain<Session> chain) {
     run("lookup", l, chain);
   }
 
-  @Property(shrinking = ShrinkingMode.FULL)
+  @Property(shrinking = ShrinkingMode.BOUNDED)
   @Tag("readdir")
   void readdirShowsTheUnionAfterEveryChange(@ForAll("layers") List<List<LayerGen.Spec>> l,
       @ForAll("readdirChain") ActionChain<Session> chain) {
     run("readdir", l, chain);
   }
 
-  @Property(shrinking = ShrinkingMode.FULL)
+  @Property(shrinking = ShrinkingMode.BOUNDED)
   @Tag("copy-up")
   void copyUpKeepsDataAttributesAndIdentity(@ForAll("layers") List<List<LayerGen.Spec>> l,
       @ForAll("copyUpChain") ActionChain<Session> chain) {
     run("copy-up", l, chain);
   }
 
-  @Property(shrinking = ShrinkingMode.FULL)
+  @Property(shrinking = ShrinkingMode.BOUNDED)
   @Tag("whiteouts")
   void deletingLowerNamesLeavesWhiteouts(@ForAll("layers") List<List<LayerGen.Spec>> l,
       @ForAll("whiteoutChain") ActionChain<Session> chain) {
     run("whiteouts", l, chain);
   }
 
-  @Property(shrinking = ShrinkingMode.FULL)
+  @Property(shrinking = ShrinkingMode.BOUNDED)
   @Tag("opaque")
   void recreatedDirectoriesAreOpaque(@ForAll("layers") List<List<LayerGen.Spec>> l,
       @ForAll("opaqueChain") ActionChain<Session> chain) {
     run("opaque", l, chain);
   }
 
-  @Property(shrinking = ShrinkingMode.FULL)
+  @Property(shrinking = ShrinkingMode.BOUNDED)
   @Tag("rename")
   void renameFilesAndDirectories(@ForAll("layers") List<List<LayerGen.Spec>> l,
       @ForAll("renameChain") ActionChain<Session> chain) {
     run("rename", l, chain);
   }
 
-  @Property(shrinking = ShrinkingMode.FULL)
+  @Property(shrinking = ShrinkingMode.BOUNDED)
   @Tag("rename")
   void renameWithRedirectDir(@ForAll("layers") List<List<LayerGen.Spec>> l,
       @ForAll("redirectChain") ActionChain<Session> chain) {
     run("rename, redirect_dir=on", l, chain);
   }
 
-  @Property(shrinking = ShrinkingMode.FULL)
+  @Property(shrinking = ShrinkingMode.BOUNDED)
   @Tag("links")
   void hardLinksAndSymlinks(@ForAll("layers") List<List<LayerGen.Spec>> l,
       @ForAll("linkChain") ActionChain<Session> chain) {
     run("links", l, chain);
   }
 
-  @Property(shrinking = ShrinkingMode.FULL)
+  @Property(shrinking = ShrinkingMode.BOUNDED)
   @Tag("xattrs")
   void extendedAttributes(@ForAll("layers") List<List<LayerGen.Spec>> l,
       @ForAll("xattrChain") ActionChain<Session> chain) {
     run("xattrs", l, chain);
   }
 
-  @Property(shrinking = ShrinkingMode.FULL)
+  @Property(shrinking = ShrinkingMode.BOUNDED)
   @Tag("attributes")
   void modesOwnersTimesAndSizes(@ForAll("layers") List<List<LayerGen.Spec>> l,
       @ForAll("attributeChain") ActionChain<Session> chain) {
     run("attributes", l, chain);
   }
 
-  @Property(shrinking = ShrinkingMode.FULL)
+  @Property(shrinking = ShrinkingMode.BOUNDED)
   @Tag("errors")
   void everyOperationReturnsTheKernelsErrno(@ForAll("layers") List<List<LayerGen.Spec>> l,
       @ForAll("everythingChain") ActionChain<Session> chain) {

@@ -67,6 +67,8 @@ public final class ConformanceRunner {
           .configurationParameter("jqwik.database", db.toString())
           .configurationParameter("jqwik.reporting.usejunitplatform", "true")
           .configurationParameter("jqwik.failures.runfirst", "false")
+          .configurationParameter("jqwik.shrinking.bounded.seconds",
+              Integer.getInteger("conformance.shrink.seconds", 30).toString())
           .build();
       Launcher launcher = LauncherFactory.create();
       Collector collector = new Collector(progress);

@@ -343,6 +343,23 @@ final class CoreTarget implements Target {
   }
 
   @Override
+  public long bytesCopiedUp() {
+    return overlay.stats().bytesCopiedUp();
+  }
+
+  @Override
+  public long lowerAtime(int layer, String path) throws IOException {
+    return memory ? -1 : MountTarget.atime(hostLowers.get(layer).resolve(path));
+  }
+
+  @Override
+  public void setLowerAtime(int layer, String path, long nanos) throws IOException {
+    if (!memory) {
+      MountTarget.setAtime(hostLowers.get(layer).resolve(path), nanos);
+    }
+  }
+
+  @Override
   public void close() throws IOException {
     try {
       overlay.close();

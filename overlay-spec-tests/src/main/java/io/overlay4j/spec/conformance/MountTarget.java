@@ -248,13 +248,21 @@ final class MountTarget implements Target {
     return new DirHandle() {
       @Override
       public List<String> next() throws IOException {
-        List<String> out = new ArrayList<>();
-        for (String n : px.getdents(fd, 64)) {
-          if (!n.equals(".") && !n.equals("..")) {
-            out.add(n);
+        while (true) {
+          List<String> raw = px.getdents(fd, 64);
+          if (raw.isEmpty()) {
+            return raw; // the end of the directory
+          }
+          List<String> out = new ArrayList<>();
+          for (String n : raw) {
+            if (!n.equals(".") && !n.equals("..")) {
+              out.add(n);
+            }
+          }
+          if (!out.isEmpty()) {
+            return out;
           }
         }
-        return out;
       }
 
       @Override
@@ -297,10 +305,31 @@ final class MountTarget implements Target {
     return Math.max(0, total - dirs);
   }
 
+  @Override
+  public long bytesCopiedUp() {
+    return -1;
+  }
+
   /** A lower file's atime: reading its data to copy it up moves it (relatime, old atime). */
-  long lowerAtime(int layer, String path) throws IOException {
-    return ((FileTime) Files.getAttribute(lowers.get(layer).resolve(path), "lastAccessTime",
-        LinkOption.NOFOLLOW_LINKS)).to(TimeUnit.NANOSECONDS);
+  @Override
+  public long lowerAtime(int layer, String path) throws IOException {
+    return atime(lowers.get(layer).resolve(path));
+  }
+
+  @Override
+  public void setLowerAtime(int layer, String path, long nanos) throws IOException {
+    setAtime(lowers.get(layer).resolve(path), nanos);
+  }
+
+  static long atime(Path p) throws IOException {
+    return ((FileTime) Files.getAttribute(p, "lastAccessTime", LinkOption.NOFOLLOW_LINKS))
+        .to(TimeUnit.NANOSECONDS);
+  }
+
+  static void setAtime(Path p, long nanos) throws IOException {
+    Files.getFileAttributeView(p, java.nio.file.attribute.BasicFileAttributeView.class,
+        LinkOption.NOFOLLOW_LINKS).setTimes(null, FileTime.from(nanos, TimeUnit.NANOSECONDS),
+        null);
   }
 
   @Override

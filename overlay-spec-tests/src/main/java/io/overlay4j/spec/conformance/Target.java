@@ -81,6 +81,15 @@ public interface Target extends Closeable {
   /** Bytes of file data stored in the upper directory (allocated blocks for host layers). */
   long upperDataBytes() throws IOException;
 
+  /** Bytes of file data the overlay has copied up so far, or -1 where only the layers can tell. */
+  long bytesCopiedUp();
+
+  /** A lower file's atime in nanoseconds (host layers only; -1 where not kept). */
+  long lowerAtime(int layer, String path) throws IOException;
+
+  /** Sets a lower file's atime (host layers; a no-op where not kept). */
+  void setLowerAtime(int layer, String path, long nanos) throws IOException;
+
   /** An operation refused with an errno, where the harness needs to carry it. */
   final class TargetException extends IOException {
     private static final long serialVersionUID = 1L;

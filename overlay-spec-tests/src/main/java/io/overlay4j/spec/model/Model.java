@@ -42,6 +42,9 @@ public final class Model {
   static final int S_ISGID = 02000;
   static final int S_IXGRP = 00010;
   private static final int MAXSYMLINKS = 40;
+  private static final int NAME_MAX = 255;
+  /** Paths as the core's API takes them ("/" + path) must be shorter than PATH_MAX (4096). */
+  private static final int PATH_MAX = 4096;
 
   /** A lower copy of a directory: layer index (0 = topmost lower) and path in that layer. */
   record Copy(int layer, String path) {}
@@ -277,6 +280,9 @@ public final class Model {
     int links = 0;
     while (true) {
       String c = comps.pollFirst();
+      if (c.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
+        throw new Fail("ENAMETOOLONG");
+      }
       boolean last = comps.isEmpty();
       Node n = dir.children.get(c);
       if (n == null) {
@@ -345,6 +351,11 @@ public final class Model {
 
   /** Applies {@code op} and returns what the kernel returns for it. */
   public Outcome apply(Op op) {
+    for (String p : paths(op)) {
+      if (p.getBytes(StandardCharsets.UTF_8).length + 1 >= PATH_MAX) {
+        return Outcome.fail("ENAMETOOLONG"); // getname(), before anything else
+      }
+    }
     try {
       if (op instanceof Op.Create o) {
         return create(o.path(), Type.FILE, o.mode(), Op.bytes(o.data()), null);
@@ -382,6 +393,21 @@ public final class Model {
       throw new IllegalArgumentException(op.toString());
     } catch (Fail f) {
       return Outcome.fail(f.errno);
+    }
+  }
+
+  private static List<String> paths(Op op) {
+    if (op instanceof Op.Rename o) {
+      return List.of(o.from(), o.to());
+    } else if (op instanceof Op.Link o) {
+      return List.of(o.existing(), o.path());
+    } else if (op instanceof Op.Remount) {
+      return List.of();
+    }
+    try {
+      return List.of((String) op.getClass().getMethod("path").invoke(op));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
     }
   }
 
