@@ -28,6 +28,8 @@ import java.util.TreeMap;
  */
 public final class Session implements Closeable {
   private final Target target;
+  /** Differential mode: a second target over copies of the same layers, or null. */
+  private final Target reference;
   private final Model model;
   private final List<LayerTree> layers;
   private final String context;
@@ -35,9 +37,10 @@ public final class Session implements Closeable {
   private final Map<String, Long> inoByKey = new HashMap<>();
   private final List<TreeSnapshot> lowersAtStart;
 
-  private Session(Target target, Model model, List<LayerTree> layers, String context)
-      throws IOException {
+  private Session(Target target, Target reference, Model model, List<LayerTree> layers,
+      String context) throws IOException {
     this.target = target;
+    this.reference = reference;
     this.model = model;
     this.layers = layers;
     this.context = context;
@@ -47,23 +50,45 @@ public final class Session implements Closeable {
   /** A target of the configured kind over {@code layers}, checked once before any operation. */
   public static Session start(Targets.Factory factory, List<LayerTree> layers,
       Model.Options options, String context) {
-    Target t = null;
+    Targets.Factory ref = ConformanceConfig.referenceFactory();
+    Target t;
     try {
       t = factory.create(layers, options);
+    } catch (IOException e) {
+      // The kernel mounts every layer set and option the suite uses: refusing one diverges.
+      throw new AssertionError(factory.name() + ": cannot mount or open these layers"
+          + (options.redirectDir() ? " with redirect_dir=on" : "") + ", which the kernel "
+          + "mounts: " + e.getMessage() + "\n(" + context + ")", e);
+    }
+    Target r = null;
+    try {
+      if (ref != null) {
+        r = ref.create(layers, options);
+      }
       Model.RootAttrs root = t.rootAttrs();
       Model m = new Model(layers, options, root, 0, 0);
-      Session s = new Session(t, m, layers, context);
+      Session s = new Session(t, r, m, layers, context);
       s.check("before the first operation", null);
       return s;
     } catch (IOException e) {
-      if (t != null) {
-        try {
-          t.close();
-        } catch (IOException ignored) {
-          e.addSuppressed(ignored);
-        }
-      }
-      throw new HarnessError(factory.name() + ": setting up the target failed: " + e, e);
+      closeQuietly(t, e);
+      closeQuietly(r, e);
+      throw new HarnessError(factory.name() + ": setting up failed: " + e, e);
+    } catch (RuntimeException | Error e) {
+      closeQuietly(t, e);
+      closeQuietly(r, e);
+      throw e;
+    }
+  }
+
+  private static void closeQuietly(Target t, Throwable into) {
+    if (t == null) {
+      return;
+    }
+    try {
+      t.close();
+    } catch (IOException e) {
+      into.addSuppressed(e);
     }
   }
 
@@ -92,10 +117,23 @@ public final class Session implements Closeable {
       log.add(op.describe() + "   -> harness failure");
       throw new HarnessError(report(op.describe() + ": the harness failed: " + e), e);
     }
-    log.add(op.describe() + "   -> " + got + (got.equals(want) ? "" : " (kernel: " + want + ")"));
+    Outcome ref = null;
+    if (reference != null) {
+      try {
+        ref = reference.apply(op);
+      } catch (IOException e) {
+        throw new HarnessError(report(op.describe() + ": the reference failed: " + e), e);
+      }
+    }
+    log.add(op.describe() + "   -> " + got + (got.equals(want) ? "" : " (kernel: " + want + ")")
+        + (ref == null || ref.equals(got) ? "" : " (" + reference.name() + ": " + ref + ")"));
     if (!got.equals(want)) {
       throw new AssertionError(report("errors: " + op.describe() + " returned " + got
           + ", the kernel returns " + want));
+    }
+    if (ref != null && !ref.equals(got)) {
+      throw new AssertionError(report("differential: " + op.describe() + " returned " + got
+          + ", " + reference.name() + " returned " + ref));
     }
     check("after " + op.describe(), op);
   }
@@ -115,6 +153,9 @@ public final class Session implements Closeable {
       }
       checkLowers(problems);
       checkUpper(problems);
+      if (reference != null) {
+        checkDifferential(actual, problems);
+      }
       List<String> work = target.workLeftovers();
       if (work != null && !work.isEmpty()) {
         problems.add("work: left in the work directory: " + work);
@@ -142,6 +183,26 @@ public final class Session implements Closeable {
     for (String d : model.diff(actual.withLabel(target.name()), EnumSet.of(
         TreeSnapshot.Field.INO, TreeSnapshot.Field.MTIME, TreeSnapshot.Field.CTIME))) {
       problems.add("merged view: " + d);
+    }
+  }
+
+  /**
+   * Differential mode: the merged view and the upper directory of both targets, compared
+   * directly (inode numbers, times and the private xattrs' values aside: they are stable only
+   * where the model already checks them).
+   */
+  private void checkDifferential(TreeSnapshot actual, List<String> problems) throws IOException {
+    var ignore = EnumSet.of(TreeSnapshot.Field.INO, TreeSnapshot.Field.MTIME,
+        TreeSnapshot.Field.CTIME);
+    for (String d : reference.merged().withLabel(reference.name())
+        .diff(actual.withLabel(target.name()), ignore)) {
+      problems.add("differential, merged view: " + d);
+    }
+    ignore.add(TreeSnapshot.Field.NLINK); // the kernel's whiteouts share one inode
+    ignore.add(TreeSnapshot.Field.XATTRS);
+    for (String d : reference.upper().withLabel(reference.name() + " upper")
+        .diff(target.upper().withLabel(target.name() + " upper"), ignore)) {
+      problems.add("differential, upper: " + d);
     }
   }
 
@@ -284,6 +345,9 @@ public final class Session implements Closeable {
   public void finish() {
     try {
       target.unmount();
+      if (reference != null) {
+        reference.unmount();
+      }
       List<String> work = target.workLeftovers();
       if (work != null && !work.isEmpty()) {
         throw new AssertionError(report("after unmount: work: left in the work directory: "
@@ -317,7 +381,13 @@ public final class Session implements Closeable {
 
   @Override
   public void close() throws IOException {
-    target.close();
+    try {
+      target.close();
+    } finally {
+      if (reference != null) {
+        reference.close();
+      }
+    }
   }
 
   @Override

@@ -14,7 +14,12 @@ public final class Errnos {
       Map.entry(31, "EMLINK"), Map.entry(34, "ERANGE"), Map.entry(36, "ENAMETOOLONG"),
       Map.entry(38, "ENOSYS"), Map.entry(39, "ENOTEMPTY"), Map.entry(40, "ELOOP"),
       Map.entry(61, "ENODATA"), Map.entry(75, "EOVERFLOW"), Map.entry(95, "EOPNOTSUPP"),
-      Map.entry(116, "ESTALE"), Map.entry(122, "EDQUOT"));
+      Map.entry(116, "ESTALE"), Map.entry(122, "EDQUOT"), Map.entry(4, "EINTR"),
+      Map.entry(7, "E2BIG"), Map.entry(14, "EFAULT"), Map.entry(24, "EMFILE"),
+      Map.entry(25, "ENOTTY"), Map.entry(29, "ESPIPE"), Map.entry(32, "EPIPE"),
+      Map.entry(71, "EPROTO"), Map.entry(74, "EBADMSG"), Map.entry(84, "EILSEQ"),
+      Map.entry(103, "ECONNABORTED"), Map.entry(107, "ENOTCONN"), Map.entry(110, "ETIMEDOUT"),
+      Map.entry(125, "ECANCELED"));
 
   private Errnos() {}
 

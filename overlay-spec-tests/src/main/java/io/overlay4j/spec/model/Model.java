@@ -530,11 +530,33 @@ public final class Model {
     if (!dir && isDir) {
       return Outcome.fail("EISDIR");
     }
-    if (isDir && !((Dir) r.node()).children.isEmpty()) {
-      return Outcome.fail("ENOTEMPTY"); // empty means empty in the merged view
+    if (isDir && !emptyForRemoval((Dir) r.node())) {
+      return Outcome.fail("ENOTEMPTY");
     }
     detach(r.parent(), r.name());
     return Outcome.OK;
+  }
+
+  /**
+   * ovl_check_empty_dir(): no entry in the merged view, and no xattr whiteout of a lower copy
+   * on top of its name either — the kernel's emptiness check does not resolve xattr whiteouts
+   * (readdir does), so a directory holding one cannot be removed.
+   */
+  private boolean emptyForRemoval(Dir d) {
+    if (!d.children.isEmpty()) {
+      return false;
+    }
+    TreeSet<String> decided = new TreeSet<>(d.whiteouts);
+    for (Copy c : d.stack) {
+      LayerTree t = layers.get(c.layer());
+      for (String name : t.children(c.path())) {
+        if (decided.add(name)
+            && t.get(LayerTree.child(c.path(), name)).kind == LayerTree.Kind.XATTR_WHITEOUT) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** Removes a name: its parent is copied up; a whiteout stays where a lower layer has it. */
@@ -627,13 +649,20 @@ public final class Model {
     if (!canMove(src.node()) || exchange && !canMove(dst.node())) {
       return Outcome.fail("EXDEV");
     }
+    if (!exchange && dst.node() instanceof Dir td && !td.stack.isEmpty()
+        && !emptyForRemoval(td)) {
+      return Outcome.fail("ENOTEMPTY"); // ovl_check_empty_dir(), before any copy-up
+    }
     if (!exchange && dst.node() instanceof Dir td && !td.children.isEmpty()) {
-      if (!td.stack.isEmpty()) {
-        return Outcome.fail("ENOTEMPTY"); // ovl_check_empty_dir(), before any copy-up
-      }
+      // A pure upper target: the upper rename fails, after the copy-ups and after the moved
+      // directory got its opaque mark.
       copyUp(src);
       copyUpDir(dst.parent());
-      return Outcome.fail("ENOTEMPTY"); // the upper rename fails after the copy-ups
+      if (src.node() instanceof Dir sd && sd.stack.isEmpty() && !sd.opaque
+          && !dst.parent().stack.isEmpty()) {
+        sd.opaque = true;
+      }
+      return Outcome.fail("ENOTEMPTY");
     }
     copyUp(src);
     copyUpDir(dst.parent());

@@ -5,6 +5,6 @@ import org.junit.jupiter.api.Test;
 class ConformanceCoreHostTest {
   @Test
   void core() {
-    ConformanceSupport.runAndRequirePass("core");
+    ConformanceSupport.runAndRequirePass("core", 3);
   }
 }

@@ -5,6 +5,6 @@ import org.junit.jupiter.api.Test;
 class ConformanceCoreMemoryTest {
   @Test
   void coreMemory() {
-    ConformanceSupport.runAndRequirePass("core-memory");
+    ConformanceSupport.runAndRequirePass("core-memory", 10);
   }
 }

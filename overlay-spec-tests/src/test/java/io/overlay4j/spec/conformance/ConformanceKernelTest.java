@@ -5,6 +5,6 @@ import org.junit.jupiter.api.Test;
 class ConformanceKernelTest {
   @Test
   void kernel() {
-    ConformanceSupport.runAndRequirePass("kernel");
+    ConformanceSupport.runAndRequirePass("kernel", 3);
   }
 }
