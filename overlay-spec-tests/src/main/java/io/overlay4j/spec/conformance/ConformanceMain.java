@@ -29,7 +29,7 @@ public final class ConformanceMain {
   static final String USAGE = """
       usage: overlay4j conformance --impl TARGET [--impl TARGET ...] [--seed N] [--tries N]
                                    [--steps N] [--shrink-seconds N] [--differential T]
-                                   [--json FILE]
+                                   [--json FILE] [--replay FILE]
         TARGET  kernel          the kernel's overlayfs (mount -t overlay; root)
                 fuse-overlayfs  fuse-overlayfs (root, /dev/fuse)
                 overlay4j       overlay4j's FUSE mount (root, /dev/fuse, libfuse2)
@@ -44,6 +44,8 @@ public final class ConformanceMain {
         --differential T  also apply every sequence to target T (e.g. kernel) over copies of
                           the same layers and compare merged views and upper directories
         --json FILE       also write the report as JSON
+        --replay FILE     instead of the suite, run one replay (as a failure prints it:
+                          the "lower N:" layers and the numbered operations) with every check
       Exit status: 0 every check passed, 1 a target diverges from the kernel, 2 bad usage,
       3 a target cannot run here (the reason is printed).
       """.formatted(ConformanceConfig.DEFAULT_SEED, ConformanceConfig.DEFAULT_TRIES,
@@ -60,6 +62,7 @@ public final class ConformanceMain {
     int steps = ConformanceConfig.DEFAULT_STEPS;
     Path json = null;
     String reference = null;
+    Path replay = null;
     try {
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
@@ -76,6 +79,7 @@ public final class ConformanceMain {
               Integer.toString(positive(value(args, ++i, a), a)));
           case "--json" -> json = Path.of(value(args, ++i, a));
           case "--differential" -> reference = value(args, ++i, a);
+          case "--replay" -> replay = Path.of(value(args, ++i, a));
           default -> throw new IllegalArgumentException("unknown argument " + a);
         }
       }
@@ -92,6 +96,9 @@ public final class ConformanceMain {
       err.println("overlay4j conformance: " + e.getMessage());
       err.print(USAGE);
       return 2;
+    }
+    if (replay != null) {
+      return replay(replay, impls, out, err);
     }
     List<Report> reports = new ArrayList<>();
     boolean unavailable = false;
@@ -137,6 +144,29 @@ public final class ConformanceMain {
       return 3;
     }
     return reports.stream().allMatch(Report::passed) ? 0 : 1;
+  }
+
+  private static int replay(Path file, List<String> impls, PrintStream out, PrintStream err) {
+    Replay.Script script;
+    try {
+      script = Replay.parse(Files.readString(file));
+    } catch (IOException | IllegalArgumentException e) {
+      err.println("overlay4j conformance: cannot read the replay " + file + ": " + e.getMessage());
+      return 2;
+    }
+    boolean ok = true;
+    for (String impl : impls) {
+      Targets.Factory f = Targets.of(impl);
+      Optional<String> why = f.unavailableReason();
+      if (why.isPresent()) {
+        err.println("overlay4j conformance: cannot run against " + f.name() + ": " + why.get());
+        return 3;
+      }
+      ConformanceConfig.set(new ConformanceConfig(impl, "0", 1, script.ops().size()));
+      ok &= Replay.run(script, f, out);
+      ConformanceConfig.set(null);
+    }
+    return ok ? 0 : 1;
   }
 
   /** One table for several targets: passed/total by area. */
