@@ -49,7 +49,12 @@ public final class ConformanceRunner {
     }
   }
 
+  /** jqwik's own logger: its shrinking-bound warnings would interleave with the table. */
+  private static final java.util.logging.Logger JQWIK_LOG =
+      java.util.logging.Logger.getLogger("net.jqwik");
+
   public static Report run(ConformanceConfig config, PrintStream progress) {
+    JQWIK_LOG.setLevel(java.util.logging.Level.SEVERE);
     ConformanceConfig.set(config);
     long start = System.nanoTime();
     Path db;
