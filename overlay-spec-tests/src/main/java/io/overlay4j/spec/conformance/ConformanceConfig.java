@@ -35,7 +35,19 @@ public record ConformanceConfig(String target, String seed, int tries, int steps
     return c != null ? c : fromSystemProperties();
   }
 
+  /** Set between the end of a runner's run and the next: no new sessions then. */
+  private static volatile boolean runOver;
+
+  static boolean runOver() {
+    return runOver;
+  }
+
+  static void endRun() {
+    runOver = true;
+  }
+
   static synchronized void set(ConformanceConfig c) {
+    runOver = false;
     current = c;
     factory = null;
     referenceFactory = null;

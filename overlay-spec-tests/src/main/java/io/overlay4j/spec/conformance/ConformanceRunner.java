@@ -78,6 +78,8 @@ public final class ConformanceRunner {
       Launcher launcher = LauncherFactory.create();
       Collector collector = new Collector(progress);
       launcher.execute(request, collector);
+      ConformanceConfig.endRun();
+      Session.closeLeftovers(120_000);
       return new Report(config, ConformanceConfig.factory().name(),
           Collections.unmodifiableList(collector.results),
           (System.nanoTime() - start) / 1_000_000);

@@ -14,7 +14,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One run of an operation sequence: a target over fresh layers, the reference model over the
@@ -27,6 +29,18 @@ import java.util.TreeMap;
  * replay: the layers and the numbered operations.
  */
 public final class Session implements Closeable {
+  /**
+   * Sessions not closed yet. jqwik abandons a shrinking run that exceeds its time bound but
+   * lets its thread finish; {@link #closeLeftovers} and a shutdown hook unmount whatever such a
+   * thread still holds, so no mount or FUSE server outlives the run.
+   */
+  private static final Set<Session> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> closeLeftovers(0),
+        "conformance-unmount"));
+  }
+
   private final Target target;
   /** Differential mode: a second target over copies of the same layers, or null. */
   private final Target reference;
@@ -50,6 +64,10 @@ public final class Session implements Closeable {
   /** A target of the configured kind over {@code layers}, checked once before any operation. */
   public static Session start(Targets.Factory factory, List<LayerTree> layers,
       Model.Options options, String context) {
+    if (ConformanceConfig.runOver()) {
+      // a shrinking thread jqwik gave up on, still trying: mount nothing more
+      throw new HarnessError("the conformance run is over", null);
+    }
     Targets.Factory ref = ConformanceConfig.referenceFactory();
     Target t;
     try {
@@ -68,7 +86,13 @@ public final class Session implements Closeable {
       Model.RootAttrs root = t.rootAttrs();
       Model m = new Model(layers, options, root, 0, 0);
       Session s = new Session(t, r, m, layers, context);
-      s.check("before the first operation", null);
+      LIVE.add(s);
+      try {
+        s.check("before the first operation", null);
+      } catch (RuntimeException | Error e) {
+        LIVE.remove(s);
+        throw e;
+      }
       return s;
     } catch (IOException e) {
       closeQuietly(t, e);
@@ -379,8 +403,32 @@ public final class Session implements Closeable {
     return sb.toString();
   }
 
+  /**
+   * Waits up to {@code waitMillis} for sessions still running (an abandoned shrinking thread's)
+   * to end, then closes the rest.
+   */
+  static void closeLeftovers(long waitMillis) {
+    long deadline = System.currentTimeMillis() + waitMillis;
+    while (!LIVE.isEmpty() && System.currentTimeMillis() < deadline) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    for (Session s : List.copyOf(LIVE)) {
+      try {
+        s.close();
+      } catch (IOException | RuntimeException ignored) {
+        // best effort: the process is ending or the run is over
+      }
+    }
+  }
+
   @Override
   public void close() throws IOException {
+    LIVE.remove(this);
     try {
       target.close();
     } finally {
