@@ -79,7 +79,7 @@ public final class ConformanceRunner {
       Collector collector = new Collector(progress);
       launcher.execute(request, collector);
       ConformanceConfig.endRun();
-      Session.closeLeftovers(120_000);
+      Session.closeLeftovers(120_000, true);
       return new Report(config, ConformanceConfig.factory().name(),
           Collections.unmodifiableList(collector.results),
           (System.nanoTime() - start) / 1_000_000);

@@ -35,10 +35,15 @@ public final class Session implements Closeable {
    * thread still holds, so no mount or FUSE server outlives the run.
    */
   private static final Set<Session> LIVE = ConcurrentHashMap.newKeySet();
+  /** Sessions being set up (a mount in progress): not in {@link #LIVE} yet. */
+  private static final java.util.concurrent.atomic.AtomicInteger STARTING =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> closeLeftovers(0),
-        "conformance-unmount"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      ConformanceConfig.endRun();
+      closeLeftovers(30_000, false);
+    }, "conformance-unmount"));
   }
 
   private final Target target;
@@ -68,6 +73,16 @@ public final class Session implements Closeable {
       // a shrinking thread jqwik gave up on, still trying: mount nothing more
       throw new HarnessError("the conformance run is over", null);
     }
+    STARTING.incrementAndGet();
+    try {
+      return startCounted(factory, layers, options, context);
+    } finally {
+      STARTING.decrementAndGet();
+    }
+  }
+
+  private static Session startCounted(Targets.Factory factory, List<LayerTree> layers,
+      Model.Options options, String context) {
     Targets.Factory ref = ConformanceConfig.referenceFactory();
     Target t;
     try {
@@ -404,12 +419,13 @@ public final class Session implements Closeable {
   }
 
   /**
-   * Waits up to {@code waitMillis} for sessions still running (an abandoned shrinking thread's)
-   * to end, then closes the rest.
+   * Waits up to {@code waitMillis} for mounts in progress and, if {@code waitForRunning}, for
+   * sessions still running (an abandoned shrinking thread's) to end; then closes the rest.
    */
-  static void closeLeftovers(long waitMillis) {
+  static void closeLeftovers(long waitMillis, boolean waitForRunning) {
     long deadline = System.currentTimeMillis() + waitMillis;
-    while (!LIVE.isEmpty() && System.currentTimeMillis() < deadline) {
+    while ((waitForRunning && !LIVE.isEmpty() || STARTING.get() > 0)
+        && System.currentTimeMillis() < deadline) {
       try {
         Thread.sleep(100);
       } catch (InterruptedException e) {
