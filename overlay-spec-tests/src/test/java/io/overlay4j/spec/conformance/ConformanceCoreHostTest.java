@@ -1,0 +1,10 @@
+package io.overlay4j.spec.conformance;
+
+import org.junit.jupiter.api.Test;
+
+class ConformanceCoreHostTest {
+  @Test
+  void core() {
+    ConformanceSupport.runAndRequirePass("core", 3);
+  }
+}
