@@ -75,7 +75,9 @@ public final class MountedTree implements Closeable {
     }
     // The holder shell mounts, reports readiness, then waits for its stdin to close (our
     // close(), or this JVM's death) and unmounts. Exit codes: 90 mount failed, 91 umount failed.
-    String script = "{ " + command.template() + "\n} || exit 90\n"
+    // (SIGPIPE ignored: if this JVM is gone before the ready line is read, the echo must not
+    // kill the holder before it unmounts.)
+    String script = "trap '' PIPE\n{ " + command.template() + "\n} || exit 90\n"
         + "echo " + READY + "\n"
         + "read _overlay4j_wait || true\n"
         + "cd /\n"
