@@ -340,10 +340,22 @@ public final class TreeSnapshot {
 
   /** Any directory this process can read, under a label of the caller's choice. */
   public static TreeSnapshot ofHostPath(String label, Path root) throws IOException {
+    return ofHostPath(label, root, HostXattrs::read);
+  }
+
+  /** Reads the xattrs of many host paths at once (relative path → name → value). */
+  @FunctionalInterface
+  public interface XattrReader {
+    Map<String, SortedMap<String, String>> read(Map<String, Path> hostPaths) throws IOException;
+  }
+
+  /** A host tree whose xattrs are read by {@code reader} (in-process, or by a tool). */
+  public static TreeSnapshot ofHostPath(String label, Path root, XattrReader reader)
+      throws IOException {
     Map<String, Entry> entries = new LinkedHashMap<>();
     Map<String, Path> hostPaths = new LinkedHashMap<>();
     walkHost(root, "", entries, hostPaths, true);
-    Map<String, SortedMap<String, String>> xattrs = HostXattrs.read(hostPaths);
+    Map<String, SortedMap<String, String>> xattrs = reader.read(hostPaths);
     Map<String, Entry> withXattrs = new TreeMap<>();
     for (Map.Entry<String, Entry> e : entries.entrySet()) {
       Entry en = e.getValue();

@@ -8,15 +8,8 @@ import io.overlay4j.spec.TreeSnapshot;
 import io.overlay4j.spec.TreeSnapshot.Entry;
 import io.overlay4j.spec.TreeSnapshot.Type;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -26,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@link TreeSnapshot}s taken without starting processes: host trees (a mount seen through
@@ -37,62 +29,29 @@ import java.util.concurrent.TimeUnit;
 final class Snapshots {
   private Snapshots() {}
 
-  /** Every path under {@code root} with everything a snapshot records, xattrs included. */
+  /**
+   * Every path under {@code root} with everything a snapshot records, xattrs included (read
+   * in-process through {@link Posix}: no process per snapshot).
+   */
   static TreeSnapshot ofHost(String label, Path root) throws IOException {
-    Map<String, Entry> out = new TreeMap<>();
-    walkHost(root, "", out, true);
-    return new TreeSnapshot(label, out);
+    return TreeSnapshot.ofHostPath(label, root, Snapshots::xattrsOf);
   }
 
-  private static void walkHost(Path host, String rel, Map<String, Entry> out, boolean isRoot)
+  private static Map<String, SortedMap<String, String>> xattrsOf(Map<String, Path> hostPaths)
       throws IOException {
-    Map<String, Object> a;
-    try {
-      a = Files.readAttributes(host, "unix:*", LinkOption.NOFOLLOW_LINKS);
-    } catch (NoSuchFileException e) {
-      if (isRoot) {
-        throw e;
-      }
-      out.put(rel, Entry.listedOnly(Type.LISTED_NOT_FOUND, null));
-      return;
-    } catch (FileSystemException e) {
-      if (isRoot) {
-        throw e;
-      }
-      out.put(rel, Entry.listedOnly(Type.LISTED_ERROR, e.getReason()));
-      return;
-    }
-    int stMode = (Integer) a.get("mode");
-    Type type = typeOfMode(stMode);
-    long size = type == Type.REGULAR || type == Type.SYMLINK ? (Long) a.get("size") : -1;
-    String sha = type == Type.REGULAR ? sha256(host) : null;
-    String target = type == Type.SYMLINK ? Files.readSymbolicLink(host).toString() : null;
-    long rdev = type == Type.CHAR_DEVICE || type == Type.BLOCK_DEVICE ? (Long) a.get("rdev") : -1;
-    int nlink = type == Type.DIRECTORY ? -1 : (Integer) a.get("nlink");
-    SortedMap<String, String> xattrs = new TreeMap<>();
     Posix posix = Posix.get();
-    for (String name : posix.listxattr(host)) {
-      byte[] v = posix.getxattr(host, name);
-      if (v != null) {
-        xattrs.put(name, HexFormat.of().formatHex(v));
-      }
-    }
-    out.put(rel, new Entry(type, stMode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"),
-        size, sha, target, rdev, (Long) a.get("ino"), nlink, xattrs,
-        ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS),
-        ((FileTime) a.get("ctime")).to(TimeUnit.NANOSECONDS), null));
-    if (type == Type.DIRECTORY) {
-      List<String> names = new ArrayList<>();
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(host)) {
-        for (Path p : ds) {
-          names.add(p.getFileName().toString());
+    Map<String, SortedMap<String, String>> out = new TreeMap<>();
+    for (Map.Entry<String, Path> e : hostPaths.entrySet()) {
+      SortedMap<String, String> xattrs = new TreeMap<>();
+      for (String name : posix.listxattr(e.getValue())) {
+        byte[] v = posix.getxattr(e.getValue(), name);
+        if (v != null) {
+          xattrs.put(name, HexFormat.of().formatHex(v));
         }
       }
-      Collections.sort(names);
-      for (String n : names) {
-        walkHost(host.resolve(n), rel.isEmpty() ? n : rel + "/" + n, out, false);
-      }
+      out.put(e.getKey(), xattrs);
     }
+    return out;
   }
 
   /** A layer of overlay-core (in memory or any other), read through its API. */
@@ -155,17 +114,6 @@ final class Snapshots {
       case FIFO -> Type.FIFO;
       case SOCKET -> Type.SOCKET;
     };
-  }
-
-  private static String sha256(Path file) throws IOException {
-    MessageDigest md = sha256();
-    try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-      byte[] buf = new byte[1 << 16];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        md.update(buf, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(md.digest());
   }
 
   private static MessageDigest sha256() {
