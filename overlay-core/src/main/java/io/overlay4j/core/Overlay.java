@@ -300,8 +300,9 @@ public final class Overlay implements Closeable {
         }
         return open(path, true, false);
       }
-      namespace.create(r, new Namespace.NewObject(FileType.REGULAR, mode, 0, null, uid, gid));
-      return openUpper(resolver.resolve(r.entry().path(), false).require(), false);
+      Namespace.Created c = namespace.createOpen(r,
+          new Namespace.NewObject(FileType.REGULAR, mode, 0, null, uid, gid));
+      return new OverlayFile(c.entry().path(), c.file(), true, attributes.ofCreated(c.entry()));
     });
   }
 

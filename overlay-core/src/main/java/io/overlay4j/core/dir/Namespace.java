@@ -9,6 +9,7 @@ import io.overlay4j.core.copyup.WorkDir;
 import io.overlay4j.core.format.OciWhiteouts;
 import io.overlay4j.core.format.OverlayXattrs;
 import io.overlay4j.core.layer.Layer;
+import io.overlay4j.core.layer.LayerFile;
 import io.overlay4j.core.layer.LayerStack;
 import io.overlay4j.core.layer.WritableLayer;
 import io.overlay4j.core.lookup.Lookup;
@@ -63,6 +64,24 @@ public final class Namespace {
 
   /** Creates a file, directory, device node, FIFO, socket or symlink at a name that is free. */
   public void create(Resolution r, NewObject o) throws IOException {
+    make(r, o, false);
+  }
+
+  /** A regular file just created: its merged entry (cached) and the file, open read-write. */
+  public record Created(MergedEntry entry, LayerFile file) {}
+
+  /**
+   * Creates a regular file at a name that is free and returns it open for reading and writing,
+   * with its entry, without looking it up or opening it again.
+   */
+  public Created createOpen(Resolution r, NewObject o) throws IOException {
+    if (o.type() != FileType.REGULAR) {
+      throw new IllegalArgumentException("createOpen of a " + o.type());
+    }
+    return make(r, o, true);
+  }
+
+  private Created make(Resolution r, NewObject o, boolean open) throws IOException {
     requireWritable(r);
     requireStorableName(r);
     if (r.parent() == null || r.entry().exists()) {
@@ -83,51 +102,93 @@ public final class Namespace {
         mode |= S_ISGID;
       }
     }
-    boolean overWhiteout = upper.stat(rel) != null;
     boolean dir = o.type() == FileType.DIRECTORY;
-    boolean opaque = dir && (overWhiteout
-        || settings.opaqueNewDirs() && parent.isMerged() && !parent.path().equals("/"));
-    if (!overWhiteout) {
-      make(upper, rel, o, mode, gid);
-      if (opaque) {
-        markOpaque(rel);
-      }
-    } else {
-      String tmp = work.tempName();
-      WritableLayer w = work.layer();
-      try {
-        make(w, tmp, o, mode, gid);
-        if (opaque && !settings.ociWhiteouts()) {
-          w.setXattr(tmp, xattrs.opaque(), OverlayXattrs.OPAQUE_YES);
-        }
-        replace(tmp, rel);
-      } catch (IOException | RuntimeException e) {
-        work.removeTree(tmp);
+    LayerFile file = null;
+    // A free name has nothing in the upper layer but possibly a whiteout: try the direct
+    // create first, and take the whiteout's place only when the name is taken there.
+    boolean overWhiteout = false;
+    try {
+      file = make(upper, rel, o, mode, gid, open);
+    } catch (OverlayException e) {
+      if (e.errno() != Errno.EEXIST || upper.stat(rel) == null) {
         throw e;
       }
-      if (opaque && settings.ociWhiteouts()) {
-        markOpaque(rel);
-      }
+      overWhiteout = true;
     }
-    clearOciWhiteout(parentRel, r.name());
-    // (A parent's entry does not change with its children: its copies and opaque mark stay.)
-    lookup.cache().invalidate(r.entry().path());
+    boolean opaque = dir && (overWhiteout
+        || settings.opaqueNewDirs() && parent.isMerged() && !parent.path().equals("/"));
+    try {
+      if (!overWhiteout) {
+        if (opaque) {
+          markOpaque(rel);
+        }
+      } else {
+        String tmp = work.tempName();
+        WritableLayer w = work.layer();
+        try {
+          file = make(w, tmp, o, mode, gid, open);
+          if (opaque && !settings.ociWhiteouts()) {
+            w.setXattr(tmp, xattrs.opaque(), OverlayXattrs.OPAQUE_YES);
+          }
+          replace(tmp, rel);
+        } catch (IOException | RuntimeException e) {
+          work.removeTree(tmp);
+          throw e;
+        }
+        if (opaque && settings.ociWhiteouts()) {
+          markOpaque(rel);
+        }
+      }
+      clearOciWhiteout(parentRel, r.name());
+      // (A parent's entry does not change with its children: its copies and opaque mark stay.)
+      if (file == null) {
+        lookup.cache().invalidate(r.entry().path());
+        return null;
+      }
+      Stat st = upper.stat(rel);
+      if ((st.mode() & 07777) != (mode & 07777)) { // the process's umask took bits
+        upper.chmod(rel, mode);
+        st = upper.stat(rel);
+      }
+      return new Created(lookup.created(r.entry().path(), rel, st), file);
+    } catch (IOException | RuntimeException e) {
+      if (file != null) {
+        file.close();
+      }
+      throw e;
+    }
   }
 
-  private void make(WritableLayer w, String path, NewObject o, int mode, int gid)
-      throws IOException {
+  /** Makes the object; for a regular file with {@code open}, returns it open read-write. */
+  private LayerFile make(WritableLayer w, String path, NewObject o, int mode, int gid,
+      boolean open) throws IOException {
+    LayerFile file = null;
     switch (o.type()) {
       case DIRECTORY -> w.mkdir(path, mode);
-      case REGULAR -> w.createFile(path, mode);
+      case REGULAR -> {
+        if (open) {
+          file = w.createOpen(path, mode);
+        } else {
+          w.createFile(path, mode);
+        }
+      }
       case SYMLINK -> w.symlink(path, o.linkTarget());
       default -> w.mknod(path, o.type(), mode, o.rdev());
     }
     if (o.uid() != -1 || gid != -1) {
-      w.chown(path, o.uid(), gid);
-      if (o.type() != FileType.SYMLINK && (mode & 06000) != 0) {
-        w.chmod(path, mode); // chown cleared the set-id bits the caller asked for
+      try {
+        w.chown(path, o.uid(), gid);
+        if (o.type() != FileType.SYMLINK && (mode & 06000) != 0) {
+          w.chmod(path, mode); // chown cleared the set-id bits the caller asked for
+        }
+      } catch (IOException | RuntimeException e) {
+        if (file != null) {
+          file.close();
+        }
+        throw e;
       }
     }
+    return file;
   }
 
   /** Makes a new hard link {@code to} of the non-directory {@code from}. */

@@ -13,11 +13,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A layer that is a directory of the host. Reads and writes go to real files through the JDK,
@@ -187,6 +192,31 @@ public final class HostLayer implements WritableLayer {
       throw JdkErrors.translate(e, path);
     }
     os.chmod(p, mode);
+  }
+
+  @Override
+  public LayerFile createOpen(String path, int mode) throws IOException {
+    try {
+      // One open(O_CREAT|O_EXCL|O_NOFOLLOW, mode): the caller fixes what the umask took.
+      return new HostFile(FileChannel.open(resolve(path), CREATE_OPEN,
+          PosixFilePermissions.asFileAttribute(permissions(mode))), path);
+    } catch (IOException e) {
+      throw JdkErrors.translate(e, path);
+    }
+  }
+
+  private static final Set<OpenOption> CREATE_OPEN = Set.of(StandardOpenOption.CREATE_NEW,
+      StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+
+  private static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ first: 0400
+    for (int i = 0; i < bits.length; i++) {
+      if ((mode & (0400 >> i)) != 0) {
+        set.add(bits[i]);
+      }
+    }
+    return set;
   }
 
   @Override

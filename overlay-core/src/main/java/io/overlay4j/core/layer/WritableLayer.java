@@ -21,6 +21,16 @@ public interface WritableLayer extends Layer {
   /** Creates an empty regular file; EEXIST when anything is there. */
   void createFile(String path, int mode) throws IOException;
 
+  /**
+   * Creates a regular file (exclusively, {@code EEXIST} if the name is taken) and returns it
+   * open for reading and writing. Its mode may lack what the process's umask removes: check
+   * its {@link #stat}.
+   */
+  default LayerFile createOpen(String path, int mode) throws IOException {
+    createFile(path, mode);
+    return open(path, true);
+  }
+
   /** Creates a device, FIFO or socket node. */
   void mknod(String path, FileType type, int mode, long rdev) throws IOException;
 

@@ -49,6 +49,17 @@ public final class Attributes {
     return st.withIdentity(ino, device, nlink);
   }
 
+  /**
+   * The attributes of a non-directory just created in the upper layer, as its entry holds them:
+   * it has no origin, so its identity is its own inode.
+   */
+  public Stat ofCreated(MergedEntry e) {
+    Stat st = e.top().stat();
+    long ino = compose(e.top().layer(), st.ino());
+    e.identity(ino);
+    return st.withIdentity(ino, device, st.nlink());
+  }
+
   /** The inode number the overlay reports for {@code e}, without reading its attributes. */
   public long inode(MergedEntry e) throws IOException {
     long ino = e.identity();

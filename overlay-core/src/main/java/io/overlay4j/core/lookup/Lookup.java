@@ -80,6 +80,19 @@ public final class Lookup {
     return e;
   }
 
+  /**
+   * Records a non-directory just made in the upper layer at {@code upperPath} with attributes
+   * {@code st} as what {@code mergedPath} now resolves to, sparing the next lookup. The caller
+   * holds the mutation lock; lookups that started before see the epoch move and store nothing.
+   */
+  public MergedEntry created(String mergedPath, String upperPath, Stat st) {
+    MergedEntry e = new MergedEntry(mergedPath,
+        List.of(new MergedEntry.Copy(LayerStack.UPPER, upperPath, st)), false, false);
+    cache.invalidate(mergedPath);
+    cache.put(e, cache.epoch());
+    return e;
+  }
+
   /** Resolves {@code name} in the merged directory {@code dir}. */
   public MergedEntry child(MergedEntry dir, String name) throws IOException {
     String path = dir.path().equals("/") ? "/" + name : dir.path() + "/" + name;
