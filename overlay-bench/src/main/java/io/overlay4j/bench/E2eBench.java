@@ -33,7 +33,7 @@ import java.util.Map;
 public final class E2eBench {
   static final String KIND = "overlay4j-e2e";
   private static final List<String> ALL_IMPLS = List.of("plain", "kernel", "fuse-overlayfs",
-      "overlay4j-single", "overlay4j-multi");
+      "overlay4j-single", "overlay4j-multi", "overlay4j-volatile");
 
   private final E2eLayers layers;
   private final List<E2eImpl> impls;
@@ -344,7 +344,8 @@ public final class E2eBench {
         case "-h", "--help" -> {
           System.out.println("usage: bench e2e [--quick] [--out FILE] [--impls "
               + "plain,kernel,fuse-overlayfs,overlay4j] [--reps N] [--dir DIR] "
-              + "[--only WORKLOAD,...] [--keep]\n  overlay4j = overlay4j-single,overlay4j-multi");
+              + "[--only WORKLOAD,...] [--keep]\n  overlay4j = overlay4j-single,overlay4j-multi;"
+              + " overlay4j-volatile = single-threaded, -o volatile (no syncs)");
           return;
         }
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -388,6 +389,7 @@ public final class E2eBench {
         case "fuse-overlayfs" -> new E2eImpl.FuseOverlayfs(runDir);
         case "overlay4j-single" -> new E2eImpl.Overlay4j(runDir, jar, "single");
         case "overlay4j-multi" -> new E2eImpl.Overlay4j(runDir, jar, "multi");
+        case "overlay4j-volatile" -> new E2eImpl.Overlay4j(runDir, jar, "volatile");
         default -> throw new IllegalArgumentException("unknown implementation " + n);
       });
     }
@@ -418,8 +420,8 @@ public final class E2eBench {
         Map<String, Object> f = (Map<String, Object>) implFacts.get(i.name);
         f.put("server_counters", i.serverCounters().orElse(null));
         if (i instanceof E2eImpl.Overlay4j o) {
-          f.put("server_counters_note", "not available: overlay-fuse has no stats interface "
-              + "yet (hook: E2eImpl.Overlay4j.serverCounters)");
+          f.put("server_counters_note", "summed over every mount of the run: "
+              + "`overlay4j stats` read before each unmount");
           f.put("server_logs", o.logs);
         }
         String du = Sh.tryOut("du", "-sk", i.dir.resolve("upper").toString());

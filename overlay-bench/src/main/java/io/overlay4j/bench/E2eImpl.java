@@ -153,19 +153,32 @@ abstract class E2eImpl {
     }
   }
 
-  /** overlay4j's FUSE mount, with libfuse's single- or multi-threaded loop. */
+  /**
+   * overlay4j's FUSE mount, with libfuse's single- or multi-threaded loop; the {@code volatile}
+   * variant is the single-threaded loop mounted with {@code -o volatile} (no syncs, as
+   * fuse-overlayfs never syncs), to compare copy-up at equal durability.
+   */
   static final class Overlay4j extends E2eImpl {
     private static final Pattern PID = Pattern.compile("server pid (\\d+)");
     private final Path jar;
     private final String threads;
+    private final boolean volatileMode;
     private E2eLayers layers;
     private long serverPid = -1;
     final List<String> logs = new ArrayList<>();
+    /** Each server's counters, read just before it is unmounted. */
+    private final ServerCounters counters = new ServerCounters();
 
-    Overlay4j(Path runDir, Path jar, String threads) {
-      super("overlay4j-" + threads, runDir);
+    Overlay4j(Path runDir, Path jar, String variant) {
+      super("overlay4j-" + variant, runDir);
       this.jar = jar;
-      this.threads = threads;
+      this.volatileMode = variant.equals("volatile");
+      this.threads = volatileMode ? "single" : variant;
+    }
+
+    @Override
+    String options(E2eLayers layers) {
+      return super.options(layers) + (volatileMode ? ",volatile" : "");
     }
 
     @Override
@@ -193,6 +206,7 @@ abstract class E2eImpl {
 
     @Override
     void umount() {
+      counters.add(merged);
       umountPath(merged);
       // Wait for the server JVM to finish, so its exit does not overlap the next measurement.
       if (serverPid > 0) {
@@ -207,16 +221,10 @@ abstract class E2eImpl {
       serverPid = -1;
     }
 
-    /**
-     * HOOK: the overlay4j server's counters (lookup-cache hits and misses, copy-ups, bytes
-     * copied: {@code io.overlay4j.core.OverlayStats}). overlay-fuse has no interface to ask a
-     * running server for them yet; when it has one (a {@code stats} subcommand, a control file
-     * or a virtual xattr on the root), read it here and the e2e report carries it per
-     * implementation. Until then: empty, and the report says "not available".
-     */
+    /** The servers' counters summed over every mount of the run ({@code overlay4j stats}). */
     @Override
     Optional<Object> serverCounters() {
-      return Optional.empty();
+      return counters.total();
     }
 
     private static String javaBin() {

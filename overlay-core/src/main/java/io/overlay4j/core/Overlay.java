@@ -45,6 +45,7 @@ public final class Overlay implements Closeable {
   private final PathResolver resolver;
   private final Attributes attributes;
   private final MergedDirectory directories;
+  private final WorkDir work;
   private final CopyUp copyUp;
   private final Namespace namespace;
   private final boolean metacopy;
@@ -64,10 +65,11 @@ public final class Overlay implements Closeable {
     this.attributes = new Attributes(layers, xattrs, device);
     this.directories = new MergedDirectory(lookup, attributes, b.ociWhiteouts);
     if (layers.readOnly()) {
+      this.work = null;
       this.copyUp = null;
       this.namespace = null;
     } else {
-      WorkDir work = new WorkDir(layers.work());
+      this.work = new WorkDir(layers.work());
       work.clean();
       this.copyUp = new CopyUp(layers, work, xattrs, lookup, resolver, attributes,
           !b.volatileMode);
@@ -461,8 +463,18 @@ public final class Overlay implements Closeable {
     return new OverlayFile(up.path(), f, true, attributes.of(up));
   }
 
+  /** Releases what the overlay keeps in its work directory; the layers stay as they are. */
   @Override
-  public void close() {}
+  public void close() throws IOException {
+    if (work != null) {
+      mutation.lock();
+      try {
+        work.close();
+      } finally {
+        mutation.unlock();
+      }
+    }
+  }
 
   // ---- internals ----
 

@@ -472,7 +472,11 @@ final class OverlayFuse extends FuseStubFS {
     });
     files.clear();
     directories.clear();
-    overlay.close();
+    try {
+      overlay.close();
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "closing the overlay", e);
+    }
   }
 
   // ---- plumbing ----

@@ -432,7 +432,7 @@ public final class Namespace {
       }
     } else {
       String tmp = work.tempName();
-      work.layer().makeWhiteout(tmp);
+      work.makeWhiteout(tmp);
       replace(tmp, rel);
     }
     whiteouts.increment();
