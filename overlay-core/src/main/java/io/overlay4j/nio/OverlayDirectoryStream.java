@@ -54,7 +54,7 @@ final class OverlayDirectoryStream implements DirectoryStream<Path> {
             throw new DirectoryIteratorException(e);
           }
         }
-        return pending != null;
+        return pending != null && !closed;
       }
 
       @Override

@@ -100,7 +100,14 @@ final class OverlayFileChannel extends FileChannel {
   public synchronized int write(ByteBuffer src) throws IOException {
     checkWritable();
     if (append) {
-      position = size();
+      // O_APPEND: finding the end and writing there is one step for every appender of this
+      // file system (the core writes at positions only).
+      synchronized (fs.appendLock()) {
+        position = size();
+        int n = write(src, position);
+        position += n;
+        return n;
+      }
     }
     int n = write(src, position);
     position += n;

@@ -36,6 +36,7 @@ public final class OverlayFileSystem extends FileSystem {
   private final OverlayPath root;
   private final OverlayFileStore store;
   private final Set<Closeable> open = ConcurrentHashMap.newKeySet();
+  private final Object appendLock = new Object();
   private volatile boolean closed;
 
   OverlayFileSystem(OverlayFileSystemProvider provider, String name, Overlay overlay,
@@ -73,6 +74,11 @@ public final class OverlayFileSystem extends FileSystem {
   Overlay overlay() {
     requireOpen();
     return overlay;
+  }
+
+  /** Serializes appends (size, then write at it), so that concurrent appenders lose nothing. */
+  Object appendLock() {
+    return appendLock;
   }
 
   OverlayPath root() {
