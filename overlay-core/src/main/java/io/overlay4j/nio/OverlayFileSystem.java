@@ -1,6 +1,8 @@
 package io.overlay4j.nio;
 
+import io.overlay4j.core.FileType;
 import io.overlay4j.core.Overlay;
+import io.overlay4j.core.OverlayException;
 import io.overlay4j.core.OverlayStats;
 import java.io.Closeable;
 import java.io.IOException;
@@ -9,6 +11,7 @@ import java.nio.file.FileStore;
 import java.nio.file.FileSystem;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.nio.file.ProviderMismatchException;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
@@ -64,6 +67,34 @@ public final class OverlayFileSystem extends FileSystem {
   public OverlayStats stats() {
     requireOpen();
     return overlay.stats();
+  }
+
+  /**
+   * What {@link java.nio.file.Files} has no call for: {@code mknod(2)}, a FIFO, socket or
+   * device node at {@code path} with permission bits {@code mode} (less the umask, as mknod(2)
+   * applies it) and device number {@code rdev} (devices only). A character device 0/0 is
+   * refused (it is the overlay's whiteout), as the kernel's overlayfs refuses it.
+   *
+   * @throws java.nio.file.FileAlreadyExistsException if something is at {@code path}
+   */
+  public void createSpecialFile(Path path, FileType type, int mode, long rdev)
+      throws IOException {
+    if (!(path instanceof OverlayPath p) || p.getFileSystem() != this) {
+      throw new ProviderMismatchException(String.valueOf(path));
+    }
+    if (type == FileType.REGULAR || type == FileType.DIRECTORY || type == FileType.SYMLINK) {
+      throw new IllegalArgumentException("createFile, createDirectory or createSymbolicLink make a "
+          + type);
+    }
+    requireOpen();
+    if (readOnly) {
+      throw Errors.of(io.overlay4j.core.Errno.EROFS, p.toString(), null);
+    }
+    try {
+      overlay.mknod(p.corePath(), type, mode & 07777 & ~umask, rdev, -1, -1);
+    } catch (OverlayException e) {
+      throw Errors.translate(e, p.toString(), null);
+    }
   }
 
   /** The umask applied to the modes of new files and directories (as the kernel applies it). */
