@@ -13,8 +13,9 @@ import java.nio.file.NotLinkException;
 /**
  * The core's errnos as the JDK's exceptions, the way the JDK's Unix provider maps them
  * ({@code sun.nio.fs.UnixException}): ENOENT is a {@link NoSuchFileException}, EEXIST a {@link
- * FileAlreadyExistsException}, EACCES and EPERM an {@link AccessDeniedException}, ENOTEMPTY a
- * {@link DirectoryNotEmptyException}; the operations where the JDK throws {@link
+ * FileAlreadyExistsException}, EACCES an {@link AccessDeniedException} (EPERM is a
+ * FileSystemException "Operation not permitted", as the JDK 17 makes it), ENOTEMPTY a {@link
+ * DirectoryNotEmptyException}; the operations where the JDK throws {@link
  * NotDirectoryException} or {@link NotLinkException} ask for them. Everything else is a {@link
  * FileSystemException} whose reason is glibc's {@code strerror} text. The core's {@link
  * OverlayException} is always the cause, so {@link #errnoOf} gives the errno back.
@@ -26,7 +27,7 @@ final class Errors {
     FileSystemException x = switch (e.errno()) {
       case ENOENT -> new NoSuchFileException(file, other, null);
       case EEXIST -> new FileAlreadyExistsException(file, other, null);
-      case EACCES, EPERM -> new AccessDeniedException(file, other, null);
+      case EACCES -> new AccessDeniedException(file, other, null);
       case ENOTEMPTY -> new DirectoryNotEmptyException(file);
       case ELOOP -> new FileSystemException(file, other, strerror(Errno.ELOOP)
           + " or unable to access attributes of symbolic link");

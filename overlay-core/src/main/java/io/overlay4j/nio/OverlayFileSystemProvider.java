@@ -542,7 +542,11 @@ public final class OverlayFileSystemProvider extends FileSystemProvider {
         f = o.create(cp, mode, -1, -1, true);
       } else {
         if (!follow && o.exists(cp) && o.getattr(cp, false).isSymlink()) {
-          throw new OverlayException(Errno.ELOOP, cp); // O_NOFOLLOW
+          // O_NOFOLLOW: the JDK's Unix provider says this with a plain IOException
+          IOException x = new IOException(Errors.strerror(Errno.ELOOP)
+              + " (NOFOLLOW_LINKS specified)");
+          x.initCause(new OverlayException(Errno.ELOOP, cp));
+          throw x;
         }
         if (!write) {
           f = o.openRead(cp);
