@@ -1,5 +1,7 @@
 package io.overlay4j.nio;
 
+import io.overlay4j.core.Errno;
+import io.overlay4j.core.Stat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.attribute.BasicFileAttributeView;
@@ -149,7 +151,11 @@ final class AttributeViews {
     }
   }
 
-  /** The JDK's {@code user} view: {@code user.*} attributes without their prefix. */
+  /**
+   * The JDK's {@code user} view: {@code user.*} attributes without their prefix; failures say
+   * what failed as the JDK's Linux view says it ("Unable to get size of extended attribute
+   * 'x': No data available").
+   */
   static final class User implements UserDefinedFileAttributeView {
     private final Xattr x;
 
@@ -162,10 +168,35 @@ final class AttributeViews {
       return "user";
     }
 
+    @FunctionalInterface
+    private interface Io<T> {
+      T run() throws IOException;
+    }
+
+    /**
+     * As the JDK's view, which opens the file first ({@code O_NOFOLLOW} without following) and
+     * then asks for its attributes: errors of the path are the path's, a symlink not followed
+     * is ELOOP, and only errors of the attribute call say which call failed.
+     */
+    private <T> T as(String what, Io<T> call) throws IOException {
+      Stat st = x.provider.stat(x.path, x.follow);
+      if (!x.follow && st.isSymlink()) {
+        throw Errors.of(Errno.ELOOP, x.path.toString(), null);
+      }
+      try {
+        return call.run();
+      } catch (java.nio.file.FileSystemException e) {
+        java.nio.file.FileSystemException w = new java.nio.file.FileSystemException(
+            e.getFile(), null, what + ": " + e.getReason());
+        w.initCause(e.getCause());
+        throw w;
+      }
+    }
+
     @Override
     public List<String> list() throws IOException {
       List<String> out = new ArrayList<>();
-      for (String n : x.list()) {
+      for (String n : as("Unable to get list of extended attributes", x::list)) {
         if (n.startsWith("user.")) {
           out.add(n.substring(5));
         }
@@ -175,17 +206,19 @@ final class AttributeViews {
 
     @Override
     public int size(String name) throws IOException {
-      return x.read("user." + name).length;
+      return as("Unable to get size of extended attribute '" + name + "'",
+          () -> x.read("user." + name)).length;
     }
 
-    /** Reads the value into {@code dst}; too little room is an IOException, as in the JDK. */
+    /** Reads the value into {@code dst}; too little room is an error, as in the JDK. */
     @Override
     public int read(String name, ByteBuffer dst) throws IOException {
-      byte[] v = x.read("user." + name);
+      String what = "Error reading extended attribute '" + name + "'";
+      byte[] v = as(what, () -> x.read("user." + name));
       if (dst.remaining() < v.length) {
         throw Errors.withErrno(new java.nio.file.FileSystemException(x.path.toString(), null,
-            "Error reading extended attribute '" + name + "': Insufficient space in buffer"),
-            io.overlay4j.core.Errno.ERANGE, x.path.toString());
+            what + ": " + Errors.strerror(Errno.ERANGE)),
+            Errno.ERANGE, x.path.toString());
       }
       dst.put(v);
       return v.length;
@@ -195,14 +228,20 @@ final class AttributeViews {
     public int write(String name, ByteBuffer src) throws IOException {
       byte[] v = new byte[src.remaining()];
       src.duplicate().get(v);
-      x.write("user." + name, v, 0);
+      as("Error writing extended attribute '" + name + "'", () -> {
+        x.write("user." + name, v, 0);
+        return null;
+      });
       src.position(src.limit());
       return v.length;
     }
 
     @Override
     public void delete(String name) throws IOException {
-      x.delete("user." + name);
+      as("Unable to delete extended attribute '" + name + "'", () -> {
+        x.delete("user." + name);
+        return null;
+      });
     }
   }
 }

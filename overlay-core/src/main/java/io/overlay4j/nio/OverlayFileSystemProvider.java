@@ -1054,19 +1054,24 @@ public final class OverlayFileSystemProvider extends FileSystemProvider {
     boolean follow = followLinks(options);
     String[] vn = viewAndNames(attributes);
     String view = vn[0];
-    if (view.equals("user") || view.equals("xattr")) {
-      AttributeViews.Xattr x = new AttributeViews.Xattr(this, p, follow);
-      String prefix = view.equals("user") ? "user." : "";
+    if (view.equals("user")) {
+      AttributeViews.User u = new AttributeViews.User(new AttributeViews.Xattr(this, p, follow));
       Map<String, Object> out = new LinkedHashMap<>();
       for (String n : vn[1].split(",")) {
-        if (n.equals("*")) {
-          for (String full : x.list()) {
-            if (full.startsWith(prefix)) {
-              out.put(full.substring(prefix.length()), x.read(full));
-            }
-          }
-        } else {
-          out.put(n, x.read(prefix + n));
+        for (String name : n.equals("*") ? u.list() : List.of(n)) {
+          ByteBuffer buf = ByteBuffer.allocate(u.size(name)); // as the JDK: size, then read
+          u.read(name, buf);
+          out.put(name, buf.array());
+        }
+      }
+      return out;
+    }
+    if (view.equals("xattr")) {
+      AttributeViews.Xattr x = new AttributeViews.Xattr(this, p, follow);
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (String n : vn[1].split(",")) {
+        for (String name : n.equals("*") ? x.list() : List.of(n)) {
+          out.put(name, x.read(name));
         }
       }
       return out;
@@ -1115,7 +1120,12 @@ public final class OverlayFileSystemProvider extends FileSystemProvider {
           } else {
             throw new ClassCastException("an extended attribute is a byte[] or a ByteBuffer");
           }
-          setxattr(p, follow, view.equals("user") ? "user." + name : name, v, 0);
+          if (view.equals("user")) {
+            new AttributeViews.User(new AttributeViews.Xattr(this, p, follow))
+                .write(name, ByteBuffer.wrap(v));
+          } else {
+            setxattr(p, follow, name, v, 0);
+          }
         } else {
           throw new IllegalArgumentException("'" + attribute + "' not recognized");
         }
