@@ -141,7 +141,7 @@ final class Principals {
 
   private static volatile Credentials self;
 
-  /** The effective uid, gid and groups of this process (from /proc/self/status). */
+  /** The real uid and gid and the groups of this process (from /proc/self/status). */
   static Credentials self() {
     Credentials c = self;
     if (c == null) {
@@ -152,9 +152,9 @@ final class Principals {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
           String[] f = line.substring(line.indexOf(':') + 1).trim().split("\\s+");
           if (line.startsWith("Uid:")) {
-            uid = Integer.parseInt(f[1]);
+            uid = Integer.parseInt(f[0]); // the real ids: access(2) checks with them
           } else if (line.startsWith("Gid:")) {
-            gid = Integer.parseInt(f[1]);
+            gid = Integer.parseInt(f[0]);
           } else if (line.startsWith("Groups:") && !f[0].isEmpty()) {
             gs = java.util.Arrays.stream(f).mapToInt(Integer::parseInt).toArray();
           }
