@@ -277,6 +277,24 @@ abstract class ProviderContract {
     assertEquals("Is a directory", isDir.getReason());
   }
 
+  @Test
+  void jdkHelpersThatBuildOnTheProvider() throws IOException {
+    Path tmp = Files.createTempFile(p("/dir"), "pre", ".tmp");
+    assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp)),
+        "the JDK asks for rw------- on the default file system only: 0666 less the umask");
+    try (java.io.BufferedWriter w = Files.newBufferedWriter(tmp)) {
+      w.write("one\ntwo\n");
+    }
+    try (Stream<String> lines = Files.lines(tmp)) {
+      assertEquals(List.of("one", "two"), lines.toList());
+    }
+    Path tmpDir = Files.createTempDirectory(p("/"), "d");
+    assertTrue(Files.isDirectory(tmpDir));
+    assertEquals(-1L, Files.mismatch(p("/dir/a.txt"), p("/link")));
+    assertTrue(Files.isSameFile(p("/dir/a.txt"), p("/link")));
+    assertEquals(5, Files.size(p("/link")), "size follows the link");
+  }
+
   // ---- directories ----
 
   @Test
