@@ -111,16 +111,7 @@ public final class Overlay implements Closeable {
       }
       b.upper(new HostLayer(config.upperDir().get(), os), new HostLayer(work, os));
     }
-    RedirectDir redirect = config.redirectDir();
-    return b.userXattr(config.userXattr())
-        .ociWhiteouts(config.whiteoutFormat() == WhiteoutFormat.OCI)
-        .followRedirects(redirect.follows())
-        .createRedirects(redirect.creates())
-        .metacopy(config.metacopy())
-        .volatileMode(config.volatileMode())
-        .opaqueNewDirectories(redirect.creates() || config.metacopy() || config.xino() == Xino.ON)
-        .lookupCacheSize(config.lookupCacheSize())
-        .build();
+    return b.options(config).build();
   }
 
   /** An overlay of layer objects (in-memory layers, or layers of your own). */
@@ -580,6 +571,28 @@ public final class Overlay implements Closeable {
     public Builder lookupCacheSize(int entries) {
       this.lookupCacheSize = entries;
       return this;
+    }
+
+    /**
+     * Applies a configuration's options (not its directories) as {@link Overlay#open} does:
+     * for an overlay of layer objects configured with the kernel's option names, e.g. by the
+     * {@code overlay} file system provider. {@code index} and {@code nfs_export} are refused.
+     */
+    public Builder options(OverlayConfig config) {
+      if (config.index() || config.nfsExport()) {
+        throw new OverlayConfigException("index",
+            "index=on (and nfs_export=on, which needs it) is not supported by overlay4j yet");
+      }
+      RedirectDir redirect = config.redirectDir();
+      return userXattr(config.userXattr())
+          .ociWhiteouts(config.whiteoutFormat() == WhiteoutFormat.OCI)
+          .followRedirects(redirect.follows())
+          .createRedirects(redirect.creates())
+          .metacopy(config.metacopy())
+          .volatileMode(config.volatileMode())
+          .opaqueNewDirectories(redirect.creates() || config.metacopy()
+              || config.xino() == Xino.ON)
+          .lookupCacheSize(config.lookupCacheSize());
     }
 
     public Overlay build() throws IOException {

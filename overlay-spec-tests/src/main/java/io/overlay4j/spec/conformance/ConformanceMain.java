@@ -35,6 +35,9 @@ public final class ConformanceMain {
                 overlay4j       overlay4j's FUSE mount (root, /dev/fuse, libfuse2)
                 core            overlay-core over host directories (root)
                 core-memory     overlay-core over in-memory layers
+                nio             overlay-core through its java.nio.file provider, host
+                                directories (root)
+                nio-memory      the same over in-memory layers
                 'CMD'           a mount command with {lowerdir} {upperdir} {workdir} {merged},
                                 e.g. 'fuse-overlayfs -o lowerdir={lowerdir},upperdir={upperdir},workdir={workdir} {merged}'
         --seed N          jqwik's seed (default %s): the same seed replays the same runs

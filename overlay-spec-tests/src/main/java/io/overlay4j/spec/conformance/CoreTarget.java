@@ -32,27 +32,32 @@ import java.util.stream.Stream;
  * exactly as {@code mount -t overlay} options would be. Operations go through the API by
  * absolute path; snapshots of the merged view through getattr/readdir/read/xattrs.
  */
-final class CoreTarget implements Target {
-  private final boolean memory;
-  private final Model.Options options;
+class CoreTarget implements Target {
+  // The layers, shared with NioTarget, which drives the same layers through java.nio.
+  final boolean memory;
+  final Model.Options options;
   // memory
-  private final List<MemoryLayer> memLowers = new ArrayList<>();
-  private MemoryLayer memUpper;
-  private MemoryLayer memWork;
+  final List<MemoryLayer> memLowers = new ArrayList<>();
+  MemoryLayer memUpper;
+  MemoryLayer memWork;
   // host
-  private Scratch scratch;
-  private final List<Path> hostLowers = new ArrayList<>();
-  private Path upperDir;
-  private Path workDir;
+  Scratch scratch;
+  final List<Path> hostLowers = new ArrayList<>();
+  Path upperDir;
+  Path workDir;
   private Overlay overlay;
 
-  private CoreTarget(boolean memory, Model.Options options) {
+  CoreTarget(boolean memory, Model.Options options) {
     this.memory = memory;
     this.options = options;
   }
 
   static CoreTarget memory(List<LayerTree> lowers, Model.Options options) throws IOException {
-    CoreTarget t = new CoreTarget(true, options);
+    return setUpMemory(new CoreTarget(true, options), lowers);
+  }
+
+  /** Writes the lower layers into memory layers and opens the overlay. */
+  static <T extends CoreTarget> T setUpMemory(T t, List<LayerTree> lowers) throws IOException {
     for (int i = 0; i < lowers.size(); i++) {
       t.memLowers.add(LayerWriter.toMemory(lowers.get(i), "l" + (i + 1)));
     }
@@ -63,8 +68,13 @@ final class CoreTarget implements Target {
   }
 
   static CoreTarget host(List<LayerTree> lowers, Model.Options options) throws IOException {
-    CoreTarget t = new CoreTarget(false, options);
-    t.scratch = Scratch.create("conf-core");
+    return setUpHost(new CoreTarget(false, options), lowers, "conf-core");
+  }
+
+  /** Writes the lower layers into host directories and opens the overlay. */
+  static <T extends CoreTarget> T setUpHost(T t, List<LayerTree> lowers, String scratchName)
+      throws IOException {
+    t.scratch = Scratch.create(scratchName);
     try {
       for (int i = 0; i < lowers.size(); i++) {
         Path l = t.scratch.root().resolve("l" + (i + 1));
@@ -81,7 +91,8 @@ final class CoreTarget implements Target {
     }
   }
 
-  private void open() throws IOException {
+  /** Opens the overlay over the layers (again, for a remount). */
+  void open() throws IOException {
     if (memory) {
       Overlay.Builder b = Overlay.builder();
       memLowers.forEach(b::lower);

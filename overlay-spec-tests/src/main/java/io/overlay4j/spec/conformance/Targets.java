@@ -14,6 +14,7 @@ import java.util.Optional;
 
 /**
  * The targets the conformance suite can judge, by name: {@code core-memory}, {@code core},
+ * {@code nio-memory}, {@code nio} (overlay-core through its java.nio.file provider),
  * {@code kernel}, {@code fuse-overlayfs}, {@code overlay4j}, or a mount command template with
  * {@code {lowerdir}}, {@code {upperdir}}, {@code {workdir}} and {@code {merged}} placeholders
  * (anything else with a space or a brace in it).
@@ -35,13 +36,15 @@ public final class Targets {
     boolean isMount();
   }
 
-  public static final List<String> NAMES = List.of("core-memory", "core", "kernel",
-      "fuse-overlayfs", "overlay4j");
+  public static final List<String> NAMES = List.of("core-memory", "core", "nio-memory", "nio",
+      "kernel", "fuse-overlayfs", "overlay4j");
 
   public static Factory of(String spec) {
     return switch (spec) {
       case "core-memory" -> new Core(true);
       case "core", "core-host" -> new Core(false);
+      case "nio-memory" -> new Nio(true);
+      case "nio", "nio-host" -> new Nio(false);
       case "kernel" -> mount(new SimpleMounter("kernel", KernelOverlay.MOUNT, true),
           () -> KernelOverlay.unavailableReason().orElse(null));
       case "fuse-overlayfs" -> mount(new SimpleMounter("fuse-overlayfs",
@@ -209,6 +212,35 @@ public final class Targets {
     @Override
     public Target create(List<LayerTree> lowers, Model.Options options) throws IOException {
       return memory ? CoreTarget.memory(lowers, options) : CoreTarget.host(lowers, options);
+    }
+
+    @Override
+    public boolean isMount() {
+      return false;
+    }
+  }
+
+  /** overlay-core through its {@code overlay} java.nio.file provider ({@link NioTarget}). */
+  private static final class Nio implements Factory {
+    private final boolean memory;
+
+    Nio(boolean memory) {
+      this.memory = memory;
+    }
+
+    @Override
+    public String name() {
+      return memory ? "nio-memory" : "nio";
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+      return memory ? Optional.empty() : Optional.ofNullable(rootReason());
+    }
+
+    @Override
+    public Target create(List<LayerTree> lowers, Model.Options options) throws IOException {
+      return memory ? NioTarget.memory(lowers, options) : NioTarget.host(lowers, options);
     }
 
     @Override
