@@ -168,6 +168,8 @@ abstract class E2eImpl {
     final List<String> logs = new ArrayList<>();
     /** Each server's counters, read just before it is unmounted. */
     private final ServerCounters counters = new ServerCounters();
+    /** Whether the live server's counters are already in {@link #counters}. */
+    private boolean counted;
 
     Overlay4j(Path runDir, Path jar, String variant) {
       super("overlay4j-" + variant, runDir);
@@ -206,7 +208,10 @@ abstract class E2eImpl {
 
     @Override
     void umount() {
-      counters.add(merged);
+      if (mounted() && !counted) {
+        counters.add(merged);
+      }
+      counted = false;
       umountPath(merged);
       // Wait for the server JVM to finish, so its exit does not overlap the next measurement.
       if (serverPid > 0) {
@@ -224,6 +229,10 @@ abstract class E2eImpl {
     /** The servers' counters summed over every mount of the run ({@code overlay4j stats}). */
     @Override
     Optional<Object> serverCounters() {
+      if (mounted() && !counted) { // the live server's counters, counted once
+        counters.add(merged);
+        counted = true;
+      }
       return counters.total();
     }
 
