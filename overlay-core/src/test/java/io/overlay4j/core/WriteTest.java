@@ -605,4 +605,17 @@ class WriteTest {
         .findFirst().orElseThrow().ino(), "and readdir's d_ino agrees");
     assertEquals(upperIno, build(Overlay.builder()).getattr("/big-too").ino(), "after remount");
   }
+
+  @Test
+  void aDirectoryCopiedUpFiltersTheWhiteoutsOfItsLowerCopyFromThenOn() throws IOException {
+    l2Before = null;
+    Layers.of(l2).whiteout("tree/gone");
+    l2Before = LayerSnapshot.of(l2);
+    assertEquals(List.of("gone", "sub"),
+        o.readdir("/tree").stream().map(DirEntry::name).sorted().toList(),
+        "one copy: passed through unfiltered, as the kernel lists it");
+    o.chmod("/tree", 0700); // copies the directory up: merged now
+    assertEquals(List.of("sub"), o.readdir("/tree").stream().map(DirEntry::name).toList(),
+        "the cached listing of the directory itself is forgotten on copy-up");
+  }
 }
