@@ -618,4 +618,20 @@ class WriteTest {
     assertEquals(List.of("sub"), o.readdir("/tree").stream().map(DirEntry::name).toList(),
         "the cached listing of the directory itself is forgotten on copy-up");
   }
+
+  @Test
+  void aDirectoryHoldingALowerXattrWhiteoutIsNotEmptyForRmdirOrRename() throws IOException {
+    l1Before = null;
+    Layers.of(l1).xattrWhiteout("xw/w").opaque("marked");
+    l1.setXattr("marked", "trusted.overlay.opaque", new byte[] {'x'});
+    Layers.of(l1).xattrWhiteout("marked/w");
+    l1Before = LayerSnapshot.of(l1);
+    assertFalse(o.exists("/xw/w"));
+    o.mkdir("/e", 0755);
+    for (String d : List.of("/xw", "/marked")) {
+      // ovl_check_empty_dir() does not resolve xattr whiteouts (the kernel: ENOTEMPTY)
+      assertEquals(Errno.ENOTEMPTY, errno(() -> o.rmdir(d)), d);
+      assertEquals(Errno.ENOTEMPTY, errno(() -> o.rename("/e", d, 0)), d);
+    }
+  }
 }

@@ -486,12 +486,28 @@ public final class Namespace {
     }
   }
 
-  /** ENOTEMPTY unless no name in the directory resolves in the merged view. */
+  /**
+   * ENOTEMPTY unless no name in the directory resolves in the merged view. As the kernel's
+   * ovl_check_empty_dir(), an xattr whiteout of a lower copy (the topmost object of its name)
+   * counts as an entry: that check does not resolve them, so such a directory cannot go.
+   */
   private void requireEmpty(MergedEntry dir) throws IOException {
     Set<String> seen = new HashSet<>();
     for (MergedEntry.Copy c : dir.copies()) {
-      for (String name : layers.get(c.layer()).list(c.path())) {
-        if (seen.add(name) && lookup.child(dir, name).exists()) {
+      Layer layer = layers.get(c.layer());
+      for (String name : layer.list(c.path())) {
+        if (!seen.add(name)) {
+          continue;
+        }
+        if (c.layer() != LayerStack.UPPER) {
+          String path = Layer.child(c.path(), name);
+          Stat st = layer.stat(path);
+          if (st != null && st.isRegularFile() && st.size() == 0
+              && lookup.isXattrWhiteout(layer, path)) {
+            throw new OverlayException(Errno.ENOTEMPTY, dir.path(), "holds an xattr whiteout");
+          }
+        }
+        if (lookup.child(dir, name).exists()) {
           throw new OverlayException(Errno.ENOTEMPTY, dir.path());
         }
       }
