@@ -634,4 +634,12 @@ class WriteTest {
       assertEquals(Errno.ENOTEMPTY, errno(() -> o.rename("/e", d, 0)), d);
     }
   }
+
+  @Test
+  void chownClearsSetIdBitsOfAFifoToo() throws IOException {
+    o.mknod("/fifo", FileType.FIFO, 0644, 0, -1, -1);
+    o.chmod("/fifo", 06755);
+    o.chown("/fifo", 0, 0);
+    assertEquals(0755, o.getattr("/fifo").mode(), "chown_common() kills set-id of non-directories");
+  }
 }
