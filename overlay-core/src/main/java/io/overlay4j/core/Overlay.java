@@ -329,7 +329,10 @@ public final class Overlay implements Closeable {
   /** A new name {@code newPath} for the non-directory {@code existing}. */
   public void link(String existing, String newPath) throws IOException {
     mutate(() -> {
-      namespace.link(resolver.resolve(existing, false), resolver.resolve(newPath, false));
+      // do_linkat(): the source must exist before the new name's parent is looked up.
+      PathResolver.Resolution from = resolver.resolve(existing, false);
+      from.require();
+      namespace.link(from, resolver.resolve(newPath, false));
       return null;
     });
   }
@@ -348,8 +351,12 @@ public final class Overlay implements Closeable {
     });
   }
 
-  /** {@code renameat2}: flags 0, {@link #RENAME_NOREPLACE} or {@link #RENAME_EXCHANGE}. */
+  /**
+   * {@code renameat2}: flags 0, {@link #RENAME_NOREPLACE} or {@link #RENAME_EXCHANGE}
+   * ({@code RENAME_WHITEOUT} is EINVAL on an overlay, after the checks of the names).
+   */
   public void rename(String from, String to, int flags) throws IOException {
+    Namespace.checkRenameFlags(from, flags); // do_renameat2(): before any lookup
     mutate(() -> {
       namespace.rename(resolver.resolve(from, false), resolver.resolve(to, false), flags);
       return null;
@@ -376,6 +383,15 @@ public final class Overlay implements Closeable {
     if (size < 0) {
       throw new OverlayException(Errno.EINVAL, path, "negative size");
     }
+    // vfs_truncate(): EISDIR for a directory, EINVAL for anything else not a regular file,
+    // without opening it.
+    MergedEntry e = resolver.resolve(path, true).require();
+    if (e.isDirectory()) {
+      throw new OverlayException(Errno.EISDIR, path);
+    }
+    if (!e.top().stat().isRegularFile()) {
+      throw new OverlayException(Errno.EINVAL, path, "not a regular file");
+    }
     try (OverlayFile f = open(path, true, size == 0)) {
       f.truncate(size);
     }
@@ -383,6 +399,7 @@ public final class Overlay implements Closeable {
 
   /** Sets an extended attribute; a {@code trusted.overlay.X} name is stored escaped. */
   public void setxattr(String path, String name, byte[] value, int flags) throws IOException {
+    requireXattrPermission(resolver.resolve(path, false).require(), path, name);
     changeAttributes(path, false, (upper, rel) -> {
       String stored = xattrs.toStored(name);
       boolean exists = upper.getXattr(rel, stored) != null;
@@ -398,10 +415,25 @@ public final class Overlay implements Closeable {
 
   public void removexattr(String path, String name) throws IOException {
     MergedEntry e = resolver.resolve(path, false).require();
+    requireXattrPermission(e, path, name);
     if (layer(e).getXattr(e.top().path(), xattrs.toStored(name)) == null) {
       throw new OverlayException(Errno.ENODATA, path, name); // nothing to remove: no copy-up
     }
     changeAttributes(path, false, (upper, rel) -> upper.removeXattr(rel, xattrs.toStored(name)));
+  }
+
+  /**
+   * xattr_permission(): {@code user.*} attributes only on regular files and directories; the
+   * VFS refuses writing them elsewhere (EPERM) before the overlay copies anything up.
+   */
+  private static void requireXattrPermission(MergedEntry e, String path, String name)
+      throws OverlayException {
+    if (name.startsWith("user.")) {
+      Stat st = e.top().stat();
+      if (!st.isRegularFile() && !st.isDirectory()) {
+        throw new OverlayException(Errno.EPERM, path, "user.* attributes on a " + st.type());
+      }
+    }
   }
 
   /** A change of one object's attributes: copy it up (metadata only with metacopy=on), then apply. */

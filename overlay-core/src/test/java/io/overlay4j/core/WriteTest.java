@@ -446,4 +446,216 @@ class WriteTest {
     o.chown("/suid", 7, 7);
     assertEquals(0755, o.getattr("/suid").mode(), "chown clears set-user-ID, as chown(2) does");
   }
+
+  // ---- the kernel's errno order and checks (each verified against mount -t overlay) ----
+
+  private static final int NOREPLACE = Overlay.RENAME_NOREPLACE;
+  private static final int EXCHANGE = Overlay.RENAME_EXCHANGE;
+  private static final int WHITEOUT = 4;
+  private static final String OPAQUE = "trusted.overlay.opaque";
+  private static final String REDIRECT = "trusted.overlay.redirect";
+
+  @Test
+  void renameErrorsComeInTheKernelsOrder() throws IOException {
+    o.mkdir("/ud", 0755);
+    o.mkdir("/ud/sub", 0755);
+    o.mkdir("/ud2", 0755);
+    o.create("/ud2/z", 0644, -1, -1, true).close();
+    // do_renameat2(): the flags, before any lookup
+    assertEquals(Errno.EINVAL, errno(() -> o.rename("/missing/a", "/x", 8)));
+    assertEquals(Errno.EINVAL, errno(() -> o.rename("/missing", "/x", EXCHANGE | WHITEOUT)));
+    assertEquals(Errno.EINVAL, errno(() -> o.rename("/missing", "/x", EXCHANGE | NOREPLACE)));
+    // then the source
+    assertEquals(Errno.ENOENT, errno(() -> o.rename("/missing", "/x", WHITEOUT)));
+    assertEquals(Errno.ENOENT, errno(() -> o.rename("/missing", "/x", NOREPLACE | WHITEOUT)));
+    assertEquals(Errno.ENOENT, errno(() -> o.rename("/missing", "/top", NOREPLACE)));
+    // then the target
+    assertEquals(Errno.EEXIST, errno(() -> o.rename("/top", "/top", NOREPLACE)));
+    assertEquals(Errno.EEXIST, errno(() -> o.rename("/d", "/d/f", NOREPLACE)));
+    assertEquals(Errno.ENOENT, errno(() -> o.rename("/top", "/none", EXCHANGE)));
+    assertEquals(Errno.ENOENT, errno(() -> o.rename("/ud", "/ud/none", EXCHANGE)));
+    // lock_rename()'s traps
+    assertEquals(Errno.EINVAL, errno(() -> o.rename("/ud", "/ud/sub/x", 0)));
+    assertEquals(Errno.EINVAL, errno(() -> o.rename("/ud", "/ud/sub/x", WHITEOUT)));
+    assertEquals(Errno.ENOTEMPTY, errno(() -> o.rename("/ud/sub", "/ud", 0)));
+    assertEquals(Errno.ENOTEMPTY, errno(() -> o.rename("/ud/sub", "/ud", WHITEOUT)));
+    assertEquals(Errno.EINVAL, errno(() -> o.rename("/ud/sub", "/ud", EXCHANGE)));
+    assertEquals(Errno.EINVAL, errno(() -> o.rename("/ud", "/ud/sub", EXCHANGE)));
+    // one object (one name, or two hard links of one inode): nothing to do, RENAME_WHITEOUT too
+    o.rename("/top", "/top", WHITEOUT);
+    o.rename("/d", "/d", WHITEOUT);
+    o.link("/top", "/top-link");
+    o.rename("/top", "/top-link", WHITEOUT);
+    o.rename("/top", "/top-link", 0);
+    assertTrue(o.exists("/top") && o.exists("/top-link"));
+    // vfs_rename()'s type checks, then ovl_rename()'s RENAME_WHITEOUT, EXDEV, ENOTEMPTY
+    assertEquals(Errno.ENOTDIR, errno(() -> o.rename("/d", "/top", WHITEOUT)));
+    assertEquals(Errno.EISDIR, errno(() -> o.rename("/top", "/d", WHITEOUT)));
+    assertEquals(Errno.EINVAL, errno(() -> o.rename("/tree", "/x", WHITEOUT)));
+    assertEquals(Errno.EINVAL, errno(() -> o.rename("/ud", "/ud2", WHITEOUT)));
+    assertEquals(Errno.EXDEV, errno(() -> o.rename("/tree", "/ud2", 0)));
+    assertEquals(Errno.EXDEV, errno(() -> o.rename("/top", "/tree", EXCHANGE)));
+    assertEquals(Errno.ENOTEMPTY, errno(() -> o.rename("/ud", "/ud2", 0)));
+    assertEquals(Errno.ENOTEMPTY, errno(() -> o.rename("/ud", "/merged", 0)));
+    assertTrue(o.exists("/tree/sub/x") && o.exists("/ud/sub") && o.exists("/ud2/z"));
+    assertNull(upper.stat("tree"), "nothing of a refused directory was copied up");
+  }
+
+  @Test
+  void aRenameOverANonEmptyUpperDirectoryFailsAfterMarkingTheMovedOneOpaque() throws IOException {
+    o.mkdir("/newd", 0755);
+    o.mkdir("/ud2", 0755);
+    o.create("/ud2/z", 0644, -1, -1, true).close();
+    assertNull(upper.getXattr("newd", OPAQUE));
+    assertEquals(Errno.ENOTEMPTY, errno(() -> o.rename("/newd", "/ud2", 0)));
+    assertArrayEquals(new byte[] {'y'}, upper.getXattr("newd", OPAQUE),
+        "as the kernel: ovl_rename marks it before the upper file system refuses the rename");
+  }
+
+  @Test
+  void linkErrorsComeInTheKernelsOrder() throws IOException {
+    assertEquals(Errno.EEXIST, errno(() -> o.link("/d", "/top")), "the new name before EPERM");
+    assertEquals(Errno.ENOENT, errno(() -> o.link("/missing", "/top/x")), "the source first");
+    assertEquals(Errno.ENOENT, errno(() -> o.link("/missing", "/nodir/x")));
+    assertEquals(Errno.ENOENT, errno(() -> o.link("/d", "/nodir/x")));
+    assertEquals(Errno.ENOTDIR, errno(() -> o.link("/top", "/big/x")));
+    assertEquals(Errno.EPERM, errno(() -> o.link("/d", "/newx")));
+    assertNull(upper.stat("top"), "nothing copied up");
+  }
+
+  @Test
+  void userXattrsOnlyOnRegularFilesAndDirectoriesRefusedBeforeAnyCopyUp() throws IOException {
+    l2Before = null; // this test adds special files to l2
+    Layers.of(l2).symlink("lsym", "big");
+    l2.mknod("lfifo", FileType.FIFO, 0644, 0);
+    l2Before = LayerSnapshot.of(l2);
+    o.mknod("/ufifo", FileType.FIFO, 0644, 0, -1, -1);
+    o.symlink("top", "/usym", -1, -1);
+    for (String p : List.of("/lsym", "/lfifo", "/ufifo", "/usym")) {
+      assertEquals(Errno.EPERM, errno(() -> o.setxattr(p, "user.a", "1".getBytes(), 0)), p);
+      assertEquals(Errno.EPERM, errno(() -> o.removexattr(p, "user.a")), p);
+    }
+    assertNull(upper.stat("lsym"), "xattr_permission() refuses before the overlay copies up");
+    assertNull(upper.stat("lfifo"));
+    assertNull(upper.stat("top"), "the link is not followed");
+    o.setxattr("/d", "user.ok", "1".getBytes(), 0);
+    assertEquals("1", new String(o.getxattr("/d", "user.ok")));
+  }
+
+  @Test
+  void truncateOfAnythingButARegularFileNeverOpensIt() throws IOException {
+    l2Before = null;
+    l2.mknod("lfifo", FileType.FIFO, 0644, 0);
+    l2Before = LayerSnapshot.of(l2);
+    o.mknod("/ufifo", FileType.FIFO, 0644, 0, -1, -1);
+    assertEquals(Errno.EINVAL, errno(() -> o.truncate("/lfifo", 0)));
+    assertEquals(Errno.EINVAL, errno(() -> o.truncate("/ufifo", 0)));
+    assertEquals(Errno.EISDIR, errno(() -> o.truncate("/d", 0)));
+    assertEquals(Errno.ENOENT, errno(() -> o.truncate("/missing", 0)));
+    assertEquals(Errno.EINVAL, errno(() -> o.truncate("/lfifo", -1)));
+    assertNull(upper.stat("lfifo"));
+    o.symlink("top", "/tsym", -1, -1);
+    o.truncate("/tsym", 1); // follows the link
+    assertEquals("t", Layers.read(o, "/top"));
+  }
+
+  @Test
+  void exchangeMakesEachMovedUpperDirectoryOpaqueInAMergedParent() throws IOException {
+    o.mkdir("/ud", 0755);
+    o.mkdir("/ud/x", 0755);
+    o.mkdir("/merged/sub", 0755);
+    assertNull(upper.getXattr("merged/sub", OPAQUE), "a new name gets no marker by default");
+    o.rename("/ud", "/merged/sub", EXCHANGE);
+    assertArrayEquals(new byte[] {'y'}, upper.getXattr("merged/sub", OPAQUE));
+    assertArrayEquals(new byte[] {'y'}, upper.getXattr("ud", OPAQUE), "the other way too");
+    assertTrue(o.exists("/merged/sub/x"));
+    o.mkdir("/ud3", 0755);
+    o.rename("/ud3", "/top", EXCHANGE);
+    assertArrayEquals(new byte[] {'y'}, upper.getXattr("top", OPAQUE));
+    assertEquals("top", Layers.read(o, "/ud3"));
+  }
+
+  @Test
+  void exchangeOfLowerDirectoriesWithRedirectsKeepsTheirContents() throws IOException {
+    Overlay r = build(Overlay.builder().createRedirects(true).opaqueNewDirectories(true));
+    r.mkdir("/ud", 0755);
+    r.create("/ud/u", 0644, -1, -1, true).close();
+    r.rename("/tree", "/merged", EXCHANGE);
+    r.rename("/ud", "/d", EXCHANGE);
+    assertArrayEquals("tree".getBytes(), upper.getXattr("merged", REDIRECT));
+    assertArrayEquals("merged".getBytes(), upper.getXattr("tree", REDIRECT));
+    assertArrayEquals("d".getBytes(), upper.getXattr("ud", REDIRECT));
+    assertArrayEquals(new byte[] {'y'}, upper.getXattr("d", OPAQUE));
+    for (Overlay v : List.of(r, build(Overlay.builder()))) { // the writer, and a fresh overlay
+      assertEquals("x", Layers.read(v, "/merged/sub/x"));
+      assertEquals(List.of("a", "b"),
+          v.readdir("/tree").stream().map(DirEntry::name).sorted().toList());
+      assertEquals("lower f", Layers.read(v, "/ud/f"));
+      assertEquals(List.of("u"), v.readdir("/d").stream().map(DirEntry::name).toList());
+    }
+  }
+
+  @Test
+  void withRedirectsEveryNewDirectoryInAMergedParentIsOpaqueTheRootToo() throws IOException {
+    Overlay r = build(Overlay.builder().createRedirects(true).opaqueNewDirectories(true));
+    r.mkdir("/fresh", 0755);
+    r.mkdir("/merged/fresh", 0755);
+    r.mkdir("/fresh/inner", 0755);
+    assertArrayEquals(new byte[] {'y'}, upper.getXattr("fresh", OPAQUE));
+    assertArrayEquals(new byte[] {'y'}, upper.getXattr("merged/fresh", OPAQUE));
+    assertNull(upper.getXattr("fresh/inner", OPAQUE), "its parent has no lower copies");
+  }
+
+  @Test
+  void renameOverOneNameOfALowerHardLinkPairTakesTheUpperInode() throws IOException {
+    l2Before = null;
+    l2.link("big", "big-too");
+    l2Before = LayerSnapshot.of(l2);
+    long lowerIno = l2.stat("big").ino();
+    assertEquals(lowerIno, o.getattr("/big").ino());
+    o.rename("/big", "/big-too", 0);
+    long upperIno = upper.stat("big-too").ino();
+    assertEquals(upperIno, o.getattr("/big-too").ino(),
+        "index=off: the copy-up broke the link, the kernel reports the upper inode");
+    assertEquals(upperIno, o.readdir("/").stream().filter(e -> e.name().equals("big-too"))
+        .findFirst().orElseThrow().ino(), "and readdir's d_ino agrees");
+    assertEquals(upperIno, build(Overlay.builder()).getattr("/big-too").ino(), "after remount");
+  }
+
+  @Test
+  void aDirectoryCopiedUpFiltersTheWhiteoutsOfItsLowerCopyFromThenOn() throws IOException {
+    l2Before = null;
+    Layers.of(l2).whiteout("tree/gone");
+    l2Before = LayerSnapshot.of(l2);
+    assertEquals(List.of("gone", "sub"),
+        o.readdir("/tree").stream().map(DirEntry::name).sorted().toList(),
+        "one copy: passed through unfiltered, as the kernel lists it");
+    o.chmod("/tree", 0700); // copies the directory up: merged now
+    assertEquals(List.of("sub"), o.readdir("/tree").stream().map(DirEntry::name).toList(),
+        "the cached listing of the directory itself is forgotten on copy-up");
+  }
+
+  @Test
+  void aDirectoryHoldingALowerXattrWhiteoutIsNotEmptyForRmdirOrRename() throws IOException {
+    l1Before = null;
+    Layers.of(l1).xattrWhiteout("xw/w").opaque("marked");
+    l1.setXattr("marked", "trusted.overlay.opaque", new byte[] {'x'});
+    Layers.of(l1).xattrWhiteout("marked/w");
+    l1Before = LayerSnapshot.of(l1);
+    assertFalse(o.exists("/xw/w"));
+    o.mkdir("/e", 0755);
+    for (String d : List.of("/xw", "/marked")) {
+      // ovl_check_empty_dir() does not resolve xattr whiteouts (the kernel: ENOTEMPTY)
+      assertEquals(Errno.ENOTEMPTY, errno(() -> o.rmdir(d)), d);
+      assertEquals(Errno.ENOTEMPTY, errno(() -> o.rename("/e", d, 0)), d);
+    }
+  }
+
+  @Test
+  void chownClearsSetIdBitsOfAFifoToo() throws IOException {
+    o.mknod("/fifo", FileType.FIFO, 0644, 0, -1, -1);
+    o.chmod("/fifo", 06755);
+    o.chown("/fifo", 0, 0);
+    assertEquals(0755, o.getattr("/fifo").mode(), "chown_common() kills set-id of non-directories");
+  }
 }

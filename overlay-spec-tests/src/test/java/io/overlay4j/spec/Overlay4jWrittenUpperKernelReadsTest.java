@@ -133,6 +133,21 @@ class Overlay4jWrittenUpperKernelReadsTest {
   }
 
   @Test
+  void redirectDirOnExchangesOfLowerDirectories() throws IOException {
+    // RENAME_EXCHANGE moves two objects: each lower directory keeps its redirect, each upper
+    // one landing in a merged parent is made opaque, as the kernel's ovl_rename does.
+    check("redirect_dir=on", o -> {
+      o.rename("/dir", "/merged", Overlay.RENAME_EXCHANGE);
+      o.rename("/dir2", "/l1only", Overlay.RENAME_EXCHANGE);
+      o.mkdir("/fresh", 0755);
+      write(o, "/fresh/n", "n\n");
+      o.rename("/fresh", "/deep/a", Overlay.RENAME_EXCHANGE);
+      o.rename("/udir", "/merged/sub", Overlay.RENAME_EXCHANGE);
+      o.rename("/a.txt", "/opq2", Overlay.RENAME_EXCHANGE);
+    });
+  }
+
+  @Test
   void metacopyOnAttributeChangesThenWrites() throws IOException {
     check("metacopy=on", o -> {
       o.chmod("/a.txt", 0600);

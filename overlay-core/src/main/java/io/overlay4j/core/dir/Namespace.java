@@ -116,7 +116,7 @@ public final class Namespace {
       overWhiteout = true;
     }
     boolean opaque = dir && (overWhiteout
-        || settings.opaqueNewDirs() && parent.isMerged() && !parent.path().equals("/"));
+        || settings.opaqueNewDirs() && parent.isMerged());
     try {
       if (!overWhiteout) {
         if (opaque) {
@@ -194,13 +194,15 @@ public final class Namespace {
   /** Makes a new hard link {@code to} of the non-directory {@code from}. */
   public void link(Resolution from, Resolution to) throws IOException {
     requireWritable(to);
-    requireStorableName(to);
     MergedEntry src = from.require();
-    if (src.isDirectory()) {
-      throw new OverlayException(Errno.EPERM, src.path(), "hard link of a directory");
-    }
+    // do_linkat(): the new name must be free (filename_create) before vfs_link refuses a
+    // directory.
     if (to.parent() == null || to.entry().exists()) {
       throw new OverlayException(Errno.EEXIST, to.entry().path());
+    }
+    requireStorableName(to);
+    if (src.isDirectory()) {
+      throw new OverlayException(Errno.EPERM, src.path(), "hard link of a directory");
     }
     MergedEntry up = copyUp.copyUp(src, settings.metacopy() ? CopyUp.Data.META : CopyUp.Data.FULL);
     copyUp.redirectToData(up, false);
@@ -269,32 +271,49 @@ public final class Namespace {
 
   // ---- renaming ----
 
-  /** {@code renameat2} with 0, RENAME_NOREPLACE or RENAME_EXCHANGE. */
+  /** The flags renameat2 accepts at all; RENAME_WHITEOUT is refused later, by ovl_rename. */
+  public static void checkRenameFlags(String path, int flags) throws OverlayException {
+    int known = WritableLayer.RENAME_NOREPLACE | WritableLayer.RENAME_EXCHANGE
+        | WritableLayer.RENAME_WHITEOUT;
+    if ((flags & ~known) != 0 || (flags & WritableLayer.RENAME_EXCHANGE) != 0
+        && (flags & (WritableLayer.RENAME_NOREPLACE | WritableLayer.RENAME_WHITEOUT)) != 0) {
+      throw new OverlayException(Errno.EINVAL, path, "rename flags " + flags);
+    }
+  }
+
+  /**
+   * {@code renameat2} with 0, RENAME_NOREPLACE or RENAME_EXCHANGE (RENAME_WHITEOUT: EINVAL, as
+   * the kernel's overlay). The errors come in the kernel's order: do_renameat2's flag checks,
+   * the source (ENOENT), the target (EEXIST for NOREPLACE, ENOENT for EXCHANGE), the
+   * ancestor traps (EINVAL, ENOTEMPTY), the same object (nothing to do), vfs_rename's type
+   * checks (ENOTDIR, EISDIR), then ovl_rename's: RENAME_WHITEOUT, EXDEV, a non-empty target.
+   */
   public void rename(Resolution from, Resolution to, int flags) throws IOException {
+    checkRenameFlags(from.entry().path(), flags);
     requireWritable(from);
-    if ((flags & ~(WritableLayer.RENAME_NOREPLACE | WritableLayer.RENAME_EXCHANGE)) != 0
-        || flags == (WritableLayer.RENAME_NOREPLACE | WritableLayer.RENAME_EXCHANGE)) {
-      throw new OverlayException(Errno.EINVAL, from.entry().path(), "rename flags " + flags);
+    if (from.parent() == null || to.parent() == null) {
+      throw new OverlayException(Errno.EBUSY, from.entry().path(), "the overlay root");
     }
     boolean exchange = (flags & WritableLayer.RENAME_EXCHANGE) != 0;
     requireStorableName(to);
     MergedEntry src = from.require();
-    if (from.parent() == null || to.parent() == null) {
-      throw new OverlayException(Errno.EBUSY, src.path(), "the overlay root");
-    }
     MergedEntry dst = to.entry();
-    if (exchange && !dst.exists()) {
-      throw new OverlayException(Errno.ENOENT, dst.path());
-    }
-    if (src.path().equals(dst.path())) {
-      return;
-    }
     if ((flags & WritableLayer.RENAME_NOREPLACE) != 0 && dst.exists()) {
       throw new OverlayException(Errno.EEXIST, dst.path());
     }
-    if (src.isDirectory() && dst.path().startsWith(src.path() + "/")
-        || dst.isDirectory() && exchange && src.path().startsWith(dst.path() + "/")) {
+    if (exchange && !dst.exists()) {
+      throw new OverlayException(Errno.ENOENT, dst.path());
+    }
+    if (src.isDirectory() && dst.path().startsWith(src.path() + "/")) {
       throw new OverlayException(Errno.EINVAL, dst.path(), "a directory cannot move into itself");
+    }
+    if (dst.isDirectory() && src.path().startsWith(dst.path() + "/")) {
+      // lock_rename()'s trap on the target side: ENOTEMPTY, or EINVAL for an exchange.
+      throw new OverlayException(exchange ? Errno.EINVAL : Errno.ENOTEMPTY, dst.path(),
+          "the target is an ancestor of the source");
+    }
+    if (src.path().equals(dst.path()) || sameInode(src, dst)) {
+      return; // vfs_rename(): one inode, nothing to do
     }
     if (dst.exists() && !exchange) {
       if (src.isDirectory() && !dst.isDirectory()) {
@@ -303,29 +322,43 @@ public final class Namespace {
       if (!src.isDirectory() && dst.isDirectory()) {
         throw new OverlayException(Errno.EISDIR, dst.path());
       }
-      if (dst.isDirectory()) {
-        requireEmpty(dst);
-      }
+    }
+    if ((flags & WritableLayer.RENAME_WHITEOUT) != 0) {
+      throw new OverlayException(Errno.EINVAL, src.path(), "RENAME_WHITEOUT on an overlay");
     }
     String redirect = redirectFor(from, to, src);
-    if (exchange) {
-      redirectFor(to, from, dst); // EXDEV applies to both sides
+    String dstRedirect = exchange ? redirectFor(to, from, dst) : null; // EXDEV for both sides
+    boolean pureUpperTarget = !exchange && dst.isDirectory() && !dst.hasLower();
+    if (!exchange && dst.isDirectory() && !pureUpperTarget) {
+      requireEmpty(dst); // ovl_check_empty_dir(), before any copy-up
     }
+    boolean sameParent = from.parent().path().equals(to.parent().path());
     CopyUp.Data data = settings.metacopy() ? CopyUp.Data.META : CopyUp.Data.FULL;
     MergedEntry srcUp = copyUp.copyUp(src, data);
-    copyUp.redirectToData(srcUp, from.parent().path().equals(to.parent().path()));
+    copyUp.redirectToData(srcUp, sameParent);
     MergedEntry dstParent = copyUp.copyUp(to.parent(), CopyUp.Data.FULL);
     String fromRel = srcUp.top().path();
     String toRel = Layer.child(CopyUp.upperPath(dstParent.path()), to.name());
     boolean srcNeedsWhiteout = lowerHas(from.parent(), from.name());
     if (redirect != null) {
-      upper.setXattr(fromRel, xattrs.redirect(), redirect.getBytes(
-          java.nio.charset.StandardCharsets.UTF_8));
+      setRedirect(fromRel, redirect);
     }
     if (exchange) {
       MergedEntry dstUp = copyUp.copyUp(dst, data);
-      copyUp.redirectToData(dstUp, from.parent().path().equals(to.parent().path()));
-      upper.rename(fromRel, dstUp.top().path(), WritableLayer.RENAME_EXCHANGE);
+      copyUp.redirectToData(dstUp, sameParent);
+      String dstRel = dstUp.top().path();
+      if (dstRedirect != null) {
+        setRedirect(dstRel, dstRedirect);
+      }
+      // ovl_rename(): each moved directory without lower copies that lands in a merged parent
+      // is made opaque, so nothing of a lower directory of that name shows through it.
+      if (src.isDirectory() && !src.hasLower() && !src.isOpaque() && dstParent.hasLower()) {
+        markOpaque(fromRel);
+      }
+      if (dst.isDirectory() && !dst.hasLower() && !dst.isOpaque() && from.parent().hasLower()) {
+        markOpaque(dstRel);
+      }
+      upper.rename(fromRel, dstRel, WritableLayer.RENAME_EXCHANGE);
       copyUp.markImpure(CopyUp.upperPath(from.parent().path()));
       copyUp.markImpure(CopyUp.upperPath(dstParent.path()));
     } else {
@@ -333,6 +366,9 @@ public final class Namespace {
           || lowerHas(to.parent(), to.name()) || dstParent.isMerged())) {
         // Nothing of a lower directory at the new name may show through the moved one.
         markOpaque(fromRel);
+      }
+      if (pureUpperTarget) {
+        requireEmpty(dst); // the upper file system's ENOTEMPTY: after the copy-ups, as there
       }
       Stat atTarget = upper.stat(toRel);
       if (atTarget != null && atTarget.isDirectory()) {
@@ -360,6 +396,26 @@ public final class Namespace {
     }
     lookup.cache().invalidateTree(src.path());
     lookup.cache().invalidateTree(dst.path());
+  }
+
+  private void setRedirect(String rel, String redirect) throws IOException {
+    upper.setXattr(rel, xattrs.redirect(),
+        redirect.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Whether two names are one overlay inode: hard links of one upper inode. (Names of a lower
+   * hard link not yet copied up are distinct overlay inodes with index=off: copy-up would
+   * break the link.)
+   */
+  private static boolean sameInode(MergedEntry a, MergedEntry b) {
+    if (!a.exists() || !b.exists() || a.isDirectory() || b.isDirectory()
+        || !a.isUpper() || !b.isUpper()) {
+      return false;
+    }
+    Stat x = a.top().stat();
+    Stat y = b.top().stat();
+    return x.ino() == y.ino() && x.dev() == y.dev();
   }
 
   /**
@@ -491,12 +547,28 @@ public final class Namespace {
     }
   }
 
-  /** ENOTEMPTY unless no name in the directory resolves in the merged view. */
+  /**
+   * ENOTEMPTY unless no name in the directory resolves in the merged view. As the kernel's
+   * ovl_check_empty_dir(), an xattr whiteout of a lower copy (the topmost object of its name)
+   * counts as an entry: that check does not resolve them, so such a directory cannot go.
+   */
   private void requireEmpty(MergedEntry dir) throws IOException {
     Set<String> seen = new HashSet<>();
     for (MergedEntry.Copy c : dir.copies()) {
-      for (String name : layers.get(c.layer()).list(c.path())) {
-        if (seen.add(name) && lookup.child(dir, name).exists()) {
+      Layer layer = layers.get(c.layer());
+      for (String name : layer.list(c.path())) {
+        if (!seen.add(name)) {
+          continue;
+        }
+        if (c.layer() != LayerStack.UPPER) {
+          String path = Layer.child(c.path(), name);
+          Stat st = layer.stat(path);
+          if (st != null && st.isRegularFile() && st.size() == 0
+              && lookup.isXattrWhiteout(layer, path)) {
+            throw new OverlayException(Errno.ENOTEMPTY, dir.path(), "holds an xattr whiteout");
+          }
+        }
+        if (lookup.child(dir, name).exists()) {
           throw new OverlayException(Errno.ENOTEMPTY, dir.path());
         }
       }

@@ -346,8 +346,10 @@ public final class MemoryLayer implements WritableLayer {
     if (gid != -1) {
       n.gid = gid;
     }
-    if (n.type == FileType.REGULAR && (uid != -1 || gid != -1)) {
-      // chown(2) clears set-user-ID, and set-group-ID where group execute makes it one.
+    if (n.type != FileType.DIRECTORY && n.type != FileType.SYMLINK
+        && (uid != -1 || gid != -1)) {
+      // chown(2) clears set-user-ID, and set-group-ID where group execute makes it one, of
+      // every non-directory (chown_common: fifos and devices too).
       n.mode &= (n.mode & 010) != 0 ? ~06000 : ~04000;
     }
     n.ctime = now();

@@ -75,13 +75,15 @@ public final class LookupCache {
   }
 
   /**
-   * Forgets one merged path (after a mutation of that object), and the listing of the
-   * directory that holds it.
+   * Forgets one merged path (after a mutation of that object), its own listing (a directory
+   * copied up is merged now: the whiteouts of its lower copy are filtered from then on), and
+   * the listing of the directory that holds it.
    */
   public void invalidate(String path) {
     epoch.incrementAndGet();
     if (cache != null) {
       cache.invalidate(path);
+      listings.invalidate(path);
       listings.invalidate(parentOf(path));
     }
   }
