@@ -100,7 +100,8 @@ public final class JmhBench {
     List<Group> groups = new ArrayList<>();
     groups.add(new Group("lookup", "io.overlay4j.bench.jmh.LookupBench\\.",
         o -> timed.apply(o).threads(1)));
-    groups.add(new Group("lookup2t", "io.overlay4j.bench.jmh.LookupBench\\.(getattr|rawOsLstat)$",
+    groups.add(new Group("lookup2t",
+        "io.overlay4j.bench.jmh.LookupBench\\.(getattr|lookup|rawOsLstat)$",
         o -> timed.apply(o).threads(2).param("lookup", "upper", "lowest4", "lowest16")
             .param("backend", "host")));
     groups.add(new Group("readdir", "io.overlay4j.bench.jmh.ReaddirBench\\.",

@@ -19,6 +19,8 @@ final class JmhSummary {
   /** Which raw benchmarks are the baselines of an overlay benchmark, per class. */
   private static final Map<String, List<String>> BASELINES = Map.of(
       "LookupBench.getattr", List.of("rawOsLstat", "rawNioLstat", "rawMemoryStat"),
+      "LookupBench.lookup", List.of("rawOsLstat", "rawMemoryStat"),
+      "LookupBench.lookupChildUncached", List.of("rawOsLstatEachLayer"),
       "ReaddirBench.readdir", List.of("rawListStat", "rawList"),
       "CopyUpBench.copyUpOpenWrite", List.of("rawCopyFileData", "rawFilesCopy"),
       "CopyUpBench.copyUpChmodMetacopy", List.of("rawCopyFileData", "rawFilesCopy"),

@@ -265,7 +265,8 @@ class LookupTest {
     o.getattr("/a/b/c");
     OverlayStats second = o.stats();
     assertEquals(first.cacheMisses(), second.cacheMisses(), "the second walk reads no layer");
-    assertTrue(second.cacheHits() >= first.cacheHits() + 4, second.toString());
+    // A cached path resolves in one probe (the path and its parent), counted as one hit.
+    assertTrue(second.cacheHits() >= first.cacheHits() + 1, second.toString());
     assertTrue(second.cacheSize() >= 4);
     assertFalse(o.exists("/a/none"));
     long misses = o.stats().cacheMisses();

@@ -4,7 +4,13 @@ import io.overlay4j.bench.jmh.Fixtures.Backend;
 import io.overlay4j.bench.jmh.Fixtures.Stack;
 import io.overlay4j.core.Overlay;
 import io.overlay4j.core.OverlayException;
+import io.overlay4j.core.format.OverlayXattrs;
+import io.overlay4j.core.layer.LayerStack;
 import io.overlay4j.core.layer.WritableLayer;
+import io.overlay4j.core.lookup.Lookup;
+import io.overlay4j.core.lookup.LookupCache;
+import io.overlay4j.core.lookup.MergedEntry;
+import io.overlay4j.core.lookup.PathResolver;
 import io.overlay4j.core.os.OsAccess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +31,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * {@link Overlay#getattr} of one path, against the raw lookup of the same object on the layer
@@ -189,6 +196,81 @@ public class LookupBench {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
       fixture = Fixture.build(lookup, Backend.memory);
+    }
+  }
+
+  /**
+   * An uncached lookup of the last name alone, its directory already resolved (what a kernel
+   * lookup is: the dcache holds the parent): {@code Lookup.child} with no cache, against
+   * {@link #rawOsLstatEachLayer}, the lstat of the same name in each layer that holds a copy of
+   * the directory. Host backend.
+   */
+  @State(Scope.Benchmark)
+  public static class ChildState {
+    @Param({"upper", "lowest1", "lowest4", "lowest16", "lowest4_d8", "miss4", "whiteout4",
+        "opaque4"})
+    public String lookup;
+
+    Fixture fixture;
+    Lookup uncached;
+    MergedEntry parent;
+    String name;
+    Path[] eachLayer;
+    final OsAccess os = OsAccess.system();
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+      fixture = Fixture.build(lookup, Backend.host);
+      Stack st = fixture.stack;
+      LayerStack layers = new LayerStack(st.upper, st.work, st.lowers, java.util.List.of());
+      Lookup cached = new Lookup(layers, OverlayXattrs.TRUSTED, false, true, false,
+          new LookupCache(1024));
+      String path = fixture.mergedPath;
+      int slash = path.lastIndexOf('/');
+      parent = new PathResolver(cached).resolve(slash == 0 ? "/" : path.substring(0, slash),
+          false).require();
+      name = path.substring(slash + 1);
+      uncached = new Lookup(layers, OverlayXattrs.TRUSTED, false, true, false,
+          new LookupCache(0));
+      java.util.List<Path> paths = new java.util.ArrayList<>();
+      for (MergedEntry.Copy c : parent.copies()) {
+        paths.add(st.hostPath((WritableLayer) layers.get(c.layer()))
+            .resolve(c.path().isEmpty() ? name : c.path() + "/" + name));
+      }
+      eachLayer = paths.toArray(new Path[0]);
+      if (!uncached.child(parent, name).toString().equals(cached.child(parent, name).toString())) {
+        throw new IllegalStateException("uncached and cached lookups differ");
+      }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      fixture.stack.close();
+    }
+  }
+
+  /**
+   * Path resolution alone ({@link Overlay#exists}): with the cache on, a cached lookup hit;
+   * with it off, an uncached lookup of every component (the root merged across all layers,
+   * then the name). No attributes are read; {@link #getattr} adds the one statx that gives
+   * fresh attributes.
+   */
+  @Benchmark
+  public boolean lookup(OverlayState s) throws IOException {
+    return s.overlay.exists(s.path);
+  }
+
+  /** One uncached lookup of a name in its (resolved) directory across the layers. */
+  @Benchmark
+  public Object lookupChildUncached(ChildState s) throws IOException {
+    return s.uncached.child(s.parent, s.name);
+  }
+
+  /** Baseline: lstat of the name in each layer holding a copy of its directory. */
+  @Benchmark
+  public void rawOsLstatEachLayer(ChildState s, Blackhole bh) throws IOException {
+    for (Path p : s.eachLayer) {
+      bh.consume(s.os.lstat(p));
     }
   }
 

@@ -52,6 +52,13 @@ public class ReaddirBench {
     @Param({"host", "memory"})
     public String backend;
 
+    /**
+     * on: the listing cache answers (one shared list, built once); off ({@code lookup_cache=0}):
+     * every readdir builds the merged listing again, which is what compares with the raw ones.
+     */
+    @Param({"on", "off"})
+    public String cache;
+
     Stack stack;
     Overlay overlay;
 
@@ -74,7 +81,7 @@ public class ReaddirBench {
         Fixtures.file(stack.lowers.get(lowers - 1), DIR + "/h" + i, new byte[0]);
         Fixtures.whiteout(stack.upper, DIR + "/h" + i);
       }
-      overlay = stack.overlay("");
+      overlay = stack.overlay(cache.equals("on") ? "" : "lookup_cache=0");
       int n = overlay.readdir("/" + DIR).size();
       if (n != entries) {
         throw new IllegalStateException("merged listing has " + n + " entries, not " + entries);

@@ -7,6 +7,7 @@ import io.overlay4j.core.Stat;
 import io.overlay4j.core.StatFs;
 import io.overlay4j.core.format.OriginHandle;
 import io.overlay4j.core.os.JdkErrors;
+import io.overlay4j.core.os.NativeOsAccess;
 import io.overlay4j.core.os.OsAccess;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -34,11 +35,16 @@ public final class HostLayer implements WritableLayer {
 
   private final Path root;
   private final OsAccess os;
+  /** {@link #os} when it is the native one (it takes paths as strings), else null. */
+  private final NativeOsAccess nativeOs;
+  private final String rootString;
   private volatile byte[] uuid;
 
   public HostLayer(Path root, OsAccess os) throws IOException {
     this.root = root.toAbsolutePath().normalize();
     this.os = os;
+    this.nativeOs = os instanceof NativeOsAccess n ? n : null;
+    this.rootString = this.root.toString();
     if (!Files.isDirectory(this.root, LinkOption.NOFOLLOW_LINKS)) {
       throw new OverlayException(Errno.ENOTDIR, this.root.toString(), "layer is not a directory");
     }
@@ -50,6 +56,33 @@ public final class HostLayer implements WritableLayer {
 
   public Path root() {
     return root;
+  }
+
+  /**
+   * Whether a layer path needs no normalization to be joined to the root as a string: what
+   * {@link #resolve} would give (no empty, {@code .} or {@code ..} component, no leading or
+   * trailing slash), so the string join names the same file.
+   */
+  private static boolean isPlain(String path) {
+    int n = path.length();
+    if (n == 0) {
+      return true;
+    }
+    if (path.charAt(0) == '/' || path.charAt(n - 1) == '/') {
+      return false;
+    }
+    int start = 0;
+    for (int i = 0; i <= n; i++) {
+      if (i == n || path.charAt(i) == '/') {
+        int len = i - start;
+        if (len == 0 || path.charAt(start) == '.' && (len == 1
+            || len == 2 && path.charAt(start + 1) == '.')) {
+          return false;
+        }
+        start = i + 1;
+      }
+    }
+    return true;
   }
 
   /** The host path of a layer path. */
@@ -66,6 +99,9 @@ public final class HostLayer implements WritableLayer {
 
   @Override
   public Stat stat(String path) throws IOException {
+    if (nativeOs != null && isPlain(path)) {
+      return nativeOs.lstat(rootString, path);
+    }
     try {
       return os.lstat(resolve(path));
     } catch (IOException e) {
@@ -105,6 +141,9 @@ public final class HostLayer implements WritableLayer {
 
   @Override
   public List<String> listXattrs(String path) throws IOException {
+    if (nativeOs != null && isPlain(path)) {
+      return nativeOs.listXattrs(rootString, path);
+    }
     return os.listXattrs(resolve(path));
   }
 

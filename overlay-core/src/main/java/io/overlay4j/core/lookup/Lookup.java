@@ -167,7 +167,17 @@ public final class Lookup {
         break; // a metacopy file's data must be a regular file
       }
       copies.add(new MergedEntry.Copy(p.layer(), p.path(), st));
-      byte[] mark = layer.getXattr(p.path(), xattrs.opaque());
+      if (p.layer() == layers.endOfLowers() - 1) {
+        // The bottom layer: nothing below to hide or redirect to, so the kernel reads neither
+        // its opaque nor its redirect xattr (ovl_lookup_single: d->last).
+        break;
+      }
+      // One listxattr tells whether the directory has any of the overlay's xattrs (almost
+      // none do): one syscall instead of a getxattr each for opaque and redirect.
+      List<String> names = layer.listXattrs(p.path());
+      boolean hasOpaque = names.contains(xattrs.opaque());
+      boolean hasRedirect = names.contains(xattrs.redirect());
+      byte[] mark = hasOpaque ? layer.getXattr(p.path(), xattrs.opaque()) : null;
       if (OverlayXattrs.isOpaqueValue(mark) || ociWhiteouts
           && layer.stat(Layer.child(p.path(), OciWhiteouts.OPAQUE_MARKER)) != null) {
         opaque = copies.size() == 1;
@@ -179,7 +189,7 @@ public final class Lookup {
         xattrWhiteouts = true;
         layersWithXattrWhiteouts.add(p.layer());
       }
-      byte[] redirect = layer.getXattr(p.path(), xattrs.redirect());
+      byte[] redirect = hasRedirect ? layer.getXattr(p.path(), xattrs.redirect()) : null;
       if (redirect != null) {
         if (!followRedirects) {
           throw new OverlayException(Errno.EPERM, mergedPath,

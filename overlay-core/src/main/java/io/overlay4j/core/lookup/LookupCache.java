@@ -59,6 +59,21 @@ public final class LookupCache {
     return e;
   }
 
+  /** The cached entry for a merged path, or null; counts nothing. */
+  MergedEntry peek(String path) {
+    return cache == null ? null : cache.getIfPresent(path);
+  }
+
+  /** Counts a hit found through {@link #peek}. */
+  void hit() {
+    hits.increment();
+  }
+
+  /** Whether entries are cached at all. */
+  boolean enabled() {
+    return cache != null;
+  }
+
   /** The epoch to pass to {@link #put} for a computation that starts now. */
   public long epoch() {
     return epoch.get();

@@ -40,6 +40,10 @@ public final class PathResolver {
 
   /** Resolves a path; the last component's symlink is followed only when {@code followLast}. */
   public Resolution resolve(String path, boolean followLast) throws IOException {
+    Resolution fast = cached(path, followLast);
+    if (fast != null) {
+      return fast;
+    }
     checkLength(path);
     Deque<String> todo = new ArrayDeque<>(components(path));
     boolean mustBeDirectory = path.endsWith("/") || path.endsWith("/.") || path.endsWith("/..");
@@ -97,6 +101,62 @@ public final class PathResolver {
       throw new OverlayException(Errno.ENOTDIR, cur.path());
     }
     return new Resolution(parent, name, cur);
+  }
+
+  /**
+   * A cached resolution of a canonical path ({@code /a/b}: no {@code .}, {@code ..}, empty
+   * components or trailing slash) from two cache probes, without walking the components; null
+   * when the path is not canonical, the cache lacks the entry or its parent, or a last symlink
+   * is to be followed. The cache keys are the merged paths that walks produced, so a cached
+   * {@code /a/b} was validated and reached through real directories (a removal or rename of a
+   * directory forgets everything below it), and the walk would give the same result.
+   */
+  private Resolution cached(String path, boolean followLast) {
+    LookupCache cache = lookup.cache();
+    if (!cache.enabled() || path.length() >= PATH_MAX / 3 || !isCanonical(path)) {
+      return null;
+    }
+    if (path.length() == 1) {
+      MergedEntry root = cache.peek(path);
+      return root == null ? null : new Resolution(null, "", root);
+    }
+    MergedEntry e = cache.peek(path);
+    if (e == null || followLast && e.exists() && e.top().stat().isSymlink()) {
+      return null;
+    }
+    int slash = path.lastIndexOf('/');
+    MergedEntry parent = cache.peek(slash == 0 ? "/" : path.substring(0, slash));
+    if (parent == null || !parent.isDirectory()) {
+      return null;
+    }
+    cache.hit();
+    return new Resolution(parent, path.substring(slash + 1), e);
+  }
+
+  /** {@code /} or {@code /name/name...} with no empty, {@code .} or {@code ..} component. */
+  private static boolean isCanonical(String path) {
+    int n = path.length();
+    if (n == 0 || path.charAt(0) != '/') {
+      return false;
+    }
+    if (n == 1) {
+      return true;
+    }
+    if (path.charAt(n - 1) == '/') {
+      return false;
+    }
+    int start = 1;
+    for (int i = 1; i <= n; i++) {
+      if (i == n || path.charAt(i) == '/') {
+        int len = i - start;
+        if (len == 0 || path.charAt(start) == '.' && (len == 1
+            || len == 2 && path.charAt(start + 1) == '.')) {
+          return false;
+        }
+        start = i + 1;
+      }
+    }
+    return true;
   }
 
   private static List<String> components(String path) throws OverlayException {

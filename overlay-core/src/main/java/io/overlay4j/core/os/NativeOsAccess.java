@@ -36,7 +36,7 @@ import jnr.ffi.types.ssize_t;
  * <p>Paths cross as NUL-terminated bytes in {@code sun.jnu.encoding}, the charset the JDK itself
  * uses for file names, so any name {@code java.nio.file} can address is addressed identically.
  */
-final class NativeOsAccess implements OsAccess {
+public final class NativeOsAccess implements OsAccess {
 
   /**
    * The glibc functions used; errno is saved after every call. Public because jnr-ffi
@@ -87,6 +87,9 @@ final class NativeOsAccess implements OsAccess {
     int lchown(@In byte[] path, int uid, int gid);
 
     int fchmodat(int dirfd, @In byte[] path, int mode, int flags);
+
+    /** syscall(2), declared with the four integer/pointer arguments of fchmodat2. */
+    long syscall(long number, int dirfd, @In byte[] path, int mode, int flags);
 
     int statvfs(@In byte[] path, Pointer buf);
 
@@ -174,6 +177,9 @@ final class NativeOsAccess implements OsAccess {
   private final int oDirectory;
   private final int oNofollow;
   private final ThreadLocal<Pointer> scratch;
+  private static final long SYS_FCHMODAT2 = 452;
+  /** Until the kernel says ENOSYS. */
+  private volatile boolean fchmodat2 = true;
 
   private NativeOsAccess(LibC libc, int oDirectory, int oNofollow) {
     this.libc = libc;
@@ -489,6 +495,17 @@ final class NativeOsAccess implements OsAccess {
   @Override
   public void chmod(Path p, int mode) throws IOException {
     byte[] path = cpath(p);
+    // fchmodat2 (Linux 6.6, the same number on every architecture) does AT_SYMLINK_NOFOLLOW in
+    // one call; glibc's fchmodat emulates it with open(O_PATH), fstat and a chmod through
+    // /proc/self/fd (4 calls). Any failure falls back to the path below, which gives the errno.
+    if (fchmodat2) {
+      if (libc.syscall(SYS_FCHMODAT2, AT_FDCWD, path, mode & 07777, AT_SYMLINK_NOFOLLOW) == 0) {
+        return;
+      }
+      if (errno() == ENOSYS) {
+        fchmodat2 = false;
+      }
+    }
     // glibc >= 2.32 implements AT_SYMLINK_NOFOLLOW for non-symlinks (via O_PATH) and answers
     // EOPNOTSUPP for symlinks; older ones answer EOPNOTSUPP always. On EOPNOTSUPP look at the
     // type ourselves: skip symlinks, chmod anything else through the path.
@@ -643,6 +660,66 @@ final class NativeOsAccess implements OsAccess {
       throw error(errno, p, "statx");
     }
     return statFrom(b);
+  }
+
+  /**
+   * {@link #lstat(Path)} of {@code dir/rel} ({@code dir} itself when {@code rel} is empty)
+   * without making a {@link Path}: the C string is built straight from the two strings, which
+   * spares a lookup the JDK's path parsing and normalization per layer.
+   */
+  public Stat lstat(String dir, String rel) throws IOException {
+    byte[] path = cpath(dir, rel);
+    if (path == null) {
+      return lstat(rel.isEmpty() ? Path.of(dir) : Path.of(dir, rel));
+    }
+    Pointer b = scratch.get();
+    if (libc.statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, b)
+        != 0) {
+      int errno = errno();
+      if (errno == ENOENT) {
+        return null;
+      }
+      throw error(errno, rel.isEmpty() ? Path.of(dir) : Path.of(dir, rel), "statx");
+    }
+    return statFrom(b);
+  }
+
+  /** {@link #listXattrs(Path)} of {@code dir/rel}, as {@link #lstat(String, String)} builds it. */
+  public List<String> listXattrs(String dir, String rel) throws IOException {
+    byte[] path = cpath(dir, rel);
+    if (path == null) {
+      return listXattrs(rel.isEmpty() ? Path.of(dir) : Path.of(dir, rel));
+    }
+    long n = libc.llistxattr(path, scratch.get(), SCRATCH_SIZE);
+    if (n == 0) {
+      return List.of(); // the common case: no xattrs at all
+    }
+    return listXattrs(rel.isEmpty() ? Path.of(dir) : Path.of(dir, rel));
+  }
+
+  /** {@code dir + "/" + rel} as a C string when both are ASCII, else null. */
+  private static byte[] cpath(String dir, String rel) {
+    int d = dir.length();
+    int r = rel.length();
+    byte[] b = new byte[r == 0 ? d + 1 : d + 1 + r + 1];
+    for (int i = 0; i < d; i++) {
+      char c = dir.charAt(i);
+      if (c >= 0x80 || c == 0) {
+        return null;
+      }
+      b[i] = (byte) c;
+    }
+    if (r > 0) {
+      b[d] = '/';
+      for (int i = 0; i < r; i++) {
+        char c = rel.charAt(i);
+        if (c >= 0x80 || c == 0) {
+          return null;
+        }
+        b[d + 1 + i] = (byte) c;
+      }
+    }
+    return b;
   }
 
   private static Stat statFrom(Pointer b) {

@@ -12,9 +12,7 @@ import io.overlay4j.core.layer.Layer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -45,30 +43,43 @@ public final class MergedDirectory {
       return cached;
     }
     long epoch = lookup.cache().epoch();
-    List<DirEntry> listing = List.copyOf(read(dir));
+    // An unmodifiable view, not a copy: the cache and every reader share this one list.
+    List<DirEntry> listing = java.util.Collections.unmodifiableList(read(dir));
     lookup.cache().putListing(dir.path(), listing, epoch);
     return listing;
   }
 
+  /**
+   * Reads the listing in one pass, resolving each name as it is first seen: the result list is
+   * the only copy of the listing that is built (the name sets hold the same strings, and only
+   * while a merged directory is read; a layer's raw entries are dropped after its copy).
+   */
   private List<DirEntry> read(MergedEntry dir) throws IOException {
-    Map<String, FileType> names = new LinkedHashMap<>();
-    Set<String> hidden = new HashSet<>();
     boolean merged = dir.isMerged();
+    // A single real directory has unique names: nothing to deduplicate or hide, unless OCI
+    // whiteout markers hide names of the same directory.
+    boolean track = merged || ociWhiteouts;
+    Set<String> seen = track ? new HashSet<>() : null;
+    Set<String> hidden = track ? new HashSet<>() : null;
+    List<DirEntry> out = null;
     for (MergedEntry.Copy copy : dir.copies()) {
       Layer layer = lookup.layers().get(copy.layer());
       boolean xattrWhiteouts = merged && lookup.hidesXattrWhiteouts(dir, copy);
       List<Layer.Entry> raw = layer.entries(copy.path());
       raw.sort(BY_NAME);
+      if (out == null) {
+        out = new ArrayList<>(raw.size());
+      }
       for (Layer.Entry entry : raw) {
         String name = entry.name();
         if (ociWhiteouts && OciWhiteouts.isMarker(name)) {
           String target = OciWhiteouts.hiddenName(name);
-          if (target != null && !names.containsKey(target)) {
+          if (target != null && !seen.contains(target)) {
             hidden.add(target);
           }
           continue;
         }
-        if (names.containsKey(name) || hidden.contains(name)) {
+        if (track && (seen.contains(name) || hidden.contains(name))) {
           continue;
         }
         FileType type = entry.type();
@@ -85,27 +96,31 @@ public final class MergedDirectory {
           }
           type = st.type();
         }
-        names.put(name, type);
+        if (track) {
+          seen.add(name);
+        }
+        out.add(entry(dir, name, type));
       }
     }
-    List<DirEntry> out = new ArrayList<>(names.size());
-    for (Map.Entry<String, FileType> e : names.entrySet()) {
-      MergedEntry child;
-      try {
-        child = lookup.child(dir, e.getKey());
-      } catch (OverlayException bad) {
-        // One entry the lookup refuses (a bad redirect) spoils only itself, as in the kernel.
-        out.add(new DirEntry(e.getKey(), e.getValue(), rawInode(dir, e.getKey())));
-        continue;
-      }
-      if (child.exists()) {
-        out.add(new DirEntry(e.getKey(), child.top().stat().type(), attributes.inode(child)));
-      } else {
-        // Listed but not found: a whiteout in a directory passed through unfiltered.
-        out.add(new DirEntry(e.getKey(), e.getValue(), rawInode(dir, e.getKey())));
-      }
+    if (out == null) {
+      return List.of();
     }
     return out;
+  }
+
+  private DirEntry entry(MergedEntry dir, String name, FileType type) throws IOException {
+    MergedEntry child;
+    try {
+      child = lookup.child(dir, name);
+    } catch (OverlayException bad) {
+      // One entry the lookup refuses (a bad redirect) spoils only itself, as in the kernel.
+      return new DirEntry(name, type, rawInode(dir, name));
+    }
+    if (child.exists()) {
+      return new DirEntry(name, child.top().stat().type(), attributes.inode(child));
+    }
+    // Listed but not found: a whiteout in a directory passed through unfiltered.
+    return new DirEntry(name, type, rawInode(dir, name));
   }
 
   /** The real inode of the topmost object of that name (never 0: readers skip d_ino 0). */
