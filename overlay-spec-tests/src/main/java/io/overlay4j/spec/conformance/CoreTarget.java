@@ -196,7 +196,12 @@ class CoreTarget implements Target {
     List<String> out = new ArrayList<>();
     if (memory) {
       for (String n : memWork.list("")) {
-        out.add("work/" + n);
+        var st = memWork.stat(n);
+        boolean sharedWhiteout = n.matches("#[0-9a-f]+") && st != null
+            && st.type() == io.overlay4j.core.FileType.CHAR_DEVICE && st.rdev() == 0;
+        if (!sharedWhiteout) { // (kept as the kernel keeps its own: see isSharedWhiteout)
+          out.add("work/" + n);
+        }
       }
       return out;
     }
