@@ -9,6 +9,7 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import jnr.ffi.LastError;
@@ -776,8 +777,11 @@ public final class NativeOsAccess implements OsAccess {
           if (len == 1 && name[0] == '.' || len == 2 && name[0] == '.' && name[1] == '.') {
             continue;
           }
-          out.add(new DirectoryEntry(new String(name, 0, len, pathCharset),
-              buf.getByte(off + DIRENT_TYPE) & 0xff));
+          String decoded = new String(name, 0, len, pathCharset);
+          if (!roundTrips(decoded, name, len)) {
+            continue; // a name the JDK cannot represent is not listed (README "Mounting")
+          }
+          out.add(new DirectoryEntry(decoded, buf.getByte(off + DIRENT_TYPE) & 0xff));
         }
       }
     } finally {
@@ -786,6 +790,17 @@ public final class NativeOsAccess implements OsAccess {
   }
 
   // ---- plumbing
+
+  /** Whether {@code name[0..len)} decodes to {@code decoded} and back to the same bytes. */
+  private boolean roundTrips(String decoded, byte[] name, int len) {
+    for (int i = 0; i < len; i++) {
+      if (name[i] < 0) { // not ASCII: the slow check
+        byte[] again = decoded.getBytes(pathCharset);
+        return Arrays.equals(again, 0, again.length, name, 0, len);
+      }
+    }
+    return true;
+  }
 
   private static final byte[] EMPTY = {0};
 
