@@ -1,10 +1,15 @@
 package io.overlay4j.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -176,9 +181,13 @@ abstract class E2eImpl {
 
     @Override
     void mount() throws IOException {
-      List<String> cmd = new ArrayList<>(List.of(javaBin(), "-jar", jar.toString(), "mount",
-          "--threads", threads, "-o", options(layers), merged.toString()));
-      Sh.Result r = Sh.run(cmd, 120);
+      List<String> cmd = new ArrayList<>(List.of(javaBin()));
+      if (MachineInfo.emulated()) {
+        cmd.add("-Doverlay4j.mount.wait=120"); // an emulated JVM takes 5-20 s to mount
+      }
+      cmd.addAll(List.of("-jar", jar.toString(), "mount", "--threads", threads, "-o",
+          options(layers), merged.toString()));
+      Sh.Result r = Sh.run(cmd, MachineInfo.emulated() ? 180 : 120);
       if (!r.ok()) {
         throw new IOException("overlay4j mount failed: " + r.err().strip());
       }
@@ -189,7 +198,13 @@ abstract class E2eImpl {
         logs.add(log.group(1));
       }
       awaitMounted(this);
+      if (server == null) {
+        server = stats().map(s -> s.get("server")).orElse(null);
+      }
     }
+
+    /** The serving JVM as the server reports it (architecture, JDK), from its first mount. */
+    Object server;
 
     @Override
     void umount() {
@@ -208,22 +223,47 @@ abstract class E2eImpl {
     }
 
     /**
-     * HOOK: the overlay4j server's counters (lookup-cache hits and misses, copy-ups, bytes
-     * copied: {@code io.overlay4j.core.OverlayStats}). overlay-fuse has no interface to ask a
-     * running server for them yet; when it has one (a {@code stats} subcommand, a control file
-     * or a virtual xattr on the root), read it here and the e2e report carries it per
-     * implementation. Until then: empty, and the report says "not available".
+     * The server's counters (lookup-cache hits and misses, copy-ups, bytes copied, requests by
+     * type), read from the {@code user.overlay4j.stats} xattr of the mount root (what
+     * {@code overlay4j stats} shows) before the last unmount: counted since the last mount
+     * (the cold walk remounts).
      */
     @Override
     Optional<Object> serverCounters() {
-      return Optional.empty();
+      return stats().map(s -> {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("core", s.get("core"));
+        c.put("requests", s.get("requests"));
+        return c;
+      });
     }
 
-    private static String javaBin() {
-      return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    @SuppressWarnings("unchecked")
+    private Optional<Map<String, Object>> stats() {
+      if (!mounted()) {
+        return Optional.empty();
+      }
+      try {
+        UserDefinedFileAttributeView view =
+            Files.getFileAttributeView(merged, UserDefinedFileAttributeView.class);
+        ByteBuffer buf = ByteBuffer.allocate(view.size("overlay4j.stats") * 2 + 4096);
+        view.read("overlay4j.stats", buf);
+        return Optional.of(new ObjectMapper().readValue(buf.array(), 0, buf.position(),
+            Map.class));
+      } catch (IOException | RuntimeException e) {
+        return Optional.empty();
+      }
+    }
+
+    /**
+     * The java the servers run on: {@code -Doverlay4j.bench.serverJava} ({@code --arch}: an
+     * arm64 JDK under qemu-user), else this JVM's.
+     */
+    static String javaBin() {
+      String j = System.getProperty("overlay4j.bench.serverJava", "");
+      return j.isEmpty() ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : j;
     }
   }
-
   static void awaitMounted(E2eImpl impl) throws IOException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!impl.mounted()) {
