@@ -168,8 +168,7 @@ public class CopyUpBench {
     @Setup(Level.Iteration)
     public void fresh() throws IOException {
       for (Path d : dst) {
-        Files.deleteIfExists(d);
-        Files.createFile(d); // copyFileData fills an existing empty file, as copy-up does
+        Files.deleteIfExists(d); // copyFileData creates its target (O_EXCL), as copy-up does
       }
     }
 
@@ -211,7 +210,7 @@ public class CopyUpBench {
   @Benchmark
   public void rawFilesCopy(RawState s) throws IOException {
     for (int i = 0; i < s.src.length; i++) {
-      Files.deleteIfExists(s.dst[i]); // created empty by the setup; Files.copy wants it absent
+      Files.deleteIfExists(s.dst[i]); // absent after the setup; Files.copy wants it absent
       Files.copy(s.src[i], s.dst[i]);
       if (s.sync.equals("fsync")) {
         try (FileChannel c = FileChannel.open(s.dst[i], StandardOpenOption.WRITE)) {
