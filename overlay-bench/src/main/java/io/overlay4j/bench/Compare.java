@@ -27,6 +27,7 @@ import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.chart.title.TextTitle;
 import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
@@ -87,6 +88,8 @@ public final class Compare {
       png = first.resolveSibling(files.size() == 1 ? base + ".png" : base + "-compare.png");
     }
     machines(runs);
+    List<String> notes = emulationNotes(runs);
+    notes.forEach(n -> System.out.println("NOTE: " + n));
     DefaultCategoryDataset data;
     String title;
     if (kind.equals(E2eBench.KIND)) {
@@ -100,7 +103,11 @@ public final class Compare {
       System.exit(2);
       return;
     }
-    chart(data, title, png, kind.equals(JmhBench.KIND));
+    if (!notes.isEmpty()) {
+      System.out.println();
+      notes.forEach(n -> System.out.println("NOTE: " + n));
+    }
+    chart(data, title, notes, png, kind.equals(JmhBench.KIND));
     System.out.println("\nwrote " + png.toAbsolutePath());
   }
 
@@ -109,6 +116,35 @@ public final class Compare {
     return m.path("arch").asText("?") + (m.path("emulated").asBoolean() ? " (emulated)" : "")
         + " " + m.path("date").asText("").replaceFirst("T.*", "")
         + (m.path("quick").asBoolean() ? " quick" : "") + " [" + f.getFileName() + "]";
+  }
+
+  /** Whether a run's overlay4j ran on an emulated architecture ({@code --arch} under qemu). */
+  static boolean emulated(Run r) {
+    return r.doc().path("machine").path("emulated").asBoolean();
+  }
+
+  /** The column tag of a run in tables: {@code A}, or {@code B*} when emulated. */
+  private static String tag(List<Run> runs, int i) {
+    return (char) ('A' + i) + (emulated(runs.get(i)) ? "*" : "");
+  }
+
+  /**
+   * One plain sentence per emulated run, for the table and the chart: emulated timings show
+   * that the pipeline works, they are not ARM performance.
+   */
+  static List<String> emulationNotes(List<Run> runs) {
+    List<String> notes = new ArrayList<>();
+    for (int i = 0; i < runs.size(); i++) {
+      if (emulated(runs.get(i))) {
+        JsonNode m = runs.get(i).doc().path("machine");
+        notes.add((runs.size() > 1 ? (char) ('A' + i) + "* = " : "")
+            + m.path("arch").asText("?") + " EMULATED by qemu-user on "
+            + m.path("host_arch").asText("another architecture")
+            + ": these timings show that the pipeline works, they are NOT "
+            + m.path("arch").asText("?") + " performance");
+      }
+    }
+    return notes;
   }
 
   private static void machines(List<Run> runs) {
@@ -131,6 +167,11 @@ public final class Compare {
           m.path("kernel").asText("?"), m.path("jdk").asText("?"),
           m.path("layer_fs_type").asText("?"), m.path("libfuse2").asText("?"),
           m.path("fuse_overlayfs").asText("?"), m.path("overlay4j_commit").asText("?"));
+      if (emulated(runs.get(i))) {
+        System.out.printf(Locale.ROOT, "      emulated: %s on %s%s%n",
+            m.path("emulator").asText("qemu-user"), m.path("host_arch").asText("?"),
+            m.has("emulated_part") ? "; " + m.path("emulated_part").asText() : "");
+      }
     }
   }
 
@@ -156,12 +197,13 @@ public final class Compare {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "%n%-20s %-17s", "workload", "impl"));
     for (int i = 0; i < runs.size(); i++) {
-      sb.append(String.format(Locale.ROOT, " %22s", (char) ('A' + i) + ": median s (x " + ref
+      sb.append(String.format(Locale.ROOT, " %22s", tag(runs, i) + ": median s (x " + ref
           + ")"));
     }
     if (runs.size() > 1) {
       for (int i = 1; i < runs.size(); i++) {
-        sb.append(String.format(Locale.ROOT, " %10s", (char) ('A' + i) + "/A ratio"));
+        sb.append(String.format(Locale.ROOT, " %10s", tag(runs, i) + "/" + tag(runs, 0)
+            + " ratio"));
       }
     }
     sb.append('\n');
@@ -186,7 +228,7 @@ public final class Compare {
           for (int i = 0; i < c.length; i++) {
             if (c[i] != null && c[i][1] > 0) {
               String series = runs.size() == 1 ? im.getKey()
-                  : (char) ('A' + i) + ": " + im.getKey();
+                  : seriesPrefix(runs, i) + im.getKey();
               data.addValue(c[i][1], series, w.getKey());
             }
           }
@@ -213,7 +255,7 @@ public final class Compare {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "%n%-72s", "benchmark (overlay / first baseline)"));
     for (int i = 0; i < runs.size(); i++) {
-      sb.append(String.format(Locale.ROOT, " %26s", (char) ('A' + i) + ": value (x raw)"));
+      sb.append(String.format(Locale.ROOT, " %26s", tag(runs, i) + ": value (x raw)"));
     }
     sb.append('\n');
     for (var e : t.entrySet()) {
@@ -228,8 +270,8 @@ public final class Compare {
         sb.append(String.format(Locale.ROOT, " %13.3f %-4s (%5.1fx)", row.path("value")
             .asDouble(), row.path("unit").asText().replace("/op", ""), ratio));
         if (ratio > 0) {
-          data.addValue(ratio, runs.size() == 1 ? "overlay / raw" : String.valueOf(
-              (char) ('A' + i)), e.getKey().replace("Bench.", ".").replace("backend=", "")
+          data.addValue(ratio, runs.size() == 1 ? "overlay / raw" : seriesPrefix(runs, i)
+              + "overlay / raw", e.getKey().replace("Bench.", ".").replace("backend=", "")
               .replace("lookup=", ""));
         }
       }
@@ -237,6 +279,13 @@ public final class Compare {
     }
     System.out.print(sb);
     return data;
+  }
+
+  /** {@code "A: "}, or {@code "B (aarch64 emulated): "}: the run in a chart's legend. */
+  private static String seriesPrefix(List<Run> runs, int i) {
+    JsonNode m = runs.get(i).doc().path("machine");
+    return (char) ('A' + i) + " (" + m.path("arch").asText("?")
+        + (emulated(runs.get(i)) ? " emulated" : "") + "): ";
   }
 
   private static double firstRatio(JsonNode row) {
@@ -270,18 +319,24 @@ public final class Compare {
           new Color(0xc44e52), new Color(0x8172b3)};
       return cycle[row % cycle.length];
     }
-    int run = series.length() > 1 && series.charAt(1) == ':' ? series.charAt(0) - 'A' : 0;
+    int run = series.length() > 2 && (series.charAt(1) == ':' || series.charAt(1) == ' ')
+        && series.indexOf(": ") > 0 ? series.charAt(0) - 'A' : 0;
     for (int i = 0; i < run; i++) {
       c = c.darker();
     }
     return c;
   }
 
-  private static void chart(DefaultCategoryDataset data, String title, Path png,
-      boolean horizontal) throws IOException {
+  private static void chart(DefaultCategoryDataset data, String title, List<String> notes,
+      Path png, boolean horizontal) throws IOException {
     JFreeChart chart = ChartFactory.createBarChart(title, null, "ratio (log scale)", data,
         horizontal ? PlotOrientation.HORIZONTAL : PlotOrientation.VERTICAL, true, false, false);
     chart.setBackgroundPaint(Color.WHITE);
+    for (String note : notes) { // under the title, in red: not ARM performance
+      TextTitle sub = new TextTitle(note, new Font(Font.SANS_SERIF, Font.BOLD, 14));
+      sub.setPaint(new Color(0xb00020));
+      chart.addSubtitle(sub);
+    }
     CategoryPlot plot = chart.getCategoryPlot();
     plot.setBackgroundPaint(Color.WHITE);
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);

@@ -369,7 +369,7 @@ public final class E2eBench {
     Path jar = Path.of(System.getProperty("overlay4j.jar",
         home.resolve("overlay-fuse/target/overlay4j.jar").toString()));
     if (out == null) {
-      out = Path.of("bench-results", "e2e-" + Sh.tryOut("uname", "-m") + "-"
+      out = Path.of("bench-results", "e2e-" + MachineInfo.archTag() + "-"
           + (quick ? "quick" : "full") + "-" + LocalDate.now() + ".json");
     }
 
@@ -422,6 +422,9 @@ public final class E2eBench {
         if (i instanceof E2eImpl.Overlay4j o) {
           f.put("server_counters_note", "summed over every mount of the run: "
               + "`overlay4j stats` read before each unmount");
+          // Which JVM served the mount: under --arch aarch64 an arm64 one (os_arch), emulated.
+          f.put("server", o.server);
+          f.put("server_java", E2eImpl.Overlay4j.javaBin());
           f.put("server_logs", o.logs);
         }
         String du = Sh.tryOut("du", "-sk", i.dir.resolve("upper").toString());
@@ -440,7 +443,15 @@ public final class E2eBench {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("kind", KIND);
     doc.put("schema", 1);
-    doc.put("machine", MachineInfo.collect(layers.base, quick));
+    Map<String, Object> machine = MachineInfo.collect(layers.base, quick);
+    if (MachineInfo.emulated()) {
+      // Only the overlay4j servers ran emulated; the driver, the workloads (shell tools) and
+      // the other implementations ran natively on the host.
+      machine.put("emulated_part", "overlay4j servers (java " + E2eImpl.Overlay4j.javaBin()
+          + "); the driver, workloads, kernel overlay and fuse-overlayfs ran natively on "
+          + machine.get("host_arch"));
+    }
+    doc.put("machine", machine);
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("quick", quick);
     config.put("sizes", sizes);

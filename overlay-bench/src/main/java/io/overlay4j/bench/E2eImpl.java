@@ -191,9 +191,13 @@ abstract class E2eImpl {
 
     @Override
     void mount() throws IOException {
-      List<String> cmd = new ArrayList<>(List.of(javaBin(), "-jar", jar.toString(), "mount",
-          "--threads", threads, "-o", options(layers), merged.toString()));
-      Sh.Result r = Sh.run(cmd, 120);
+      List<String> cmd = new ArrayList<>(List.of(javaBin()));
+      if (MachineInfo.emulated()) {
+        cmd.add("-Doverlay4j.mount.wait=120"); // an emulated JVM takes 5-20 s to mount
+      }
+      cmd.addAll(List.of("-jar", jar.toString(), "mount", "--threads", threads, "-o",
+          options(layers), merged.toString()));
+      Sh.Result r = Sh.run(cmd, MachineInfo.emulated() ? 180 : 120);
       if (!r.ok()) {
         throw new IOException("overlay4j mount failed: " + r.err().strip());
       }
@@ -204,7 +208,13 @@ abstract class E2eImpl {
         logs.add(log.group(1));
       }
       awaitMounted(this);
+      if (server == null) {
+        server = stats().map(s -> s.get("server")).orElse(null);
+      }
     }
+
+    /** The serving JVM as the server reports it (architecture, JDK), from its first mount. */
+    Object server;
 
     @Override
     void umount() {
@@ -236,11 +246,20 @@ abstract class E2eImpl {
       return counters.total();
     }
 
-    private static String javaBin() {
-      return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    /** The live server's stats ({@code overlay4j stats}), if it answers. */
+    private Optional<com.fasterxml.jackson.databind.JsonNode> stats() {
+      return mounted() ? ServerCounters.read(merged) : Optional.empty();
+    }
+
+    /**
+     * The java the servers run on: {@code -Doverlay4j.bench.serverJava} ({@code --arch}: an
+     * arm64 JDK under qemu-user), else this JVM's.
+     */
+    static String javaBin() {
+      String j = System.getProperty("overlay4j.bench.serverJava", "");
+      return j.isEmpty() ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : j;
     }
   }
-
   static void awaitMounted(E2eImpl impl) throws IOException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!impl.mounted()) {

@@ -74,7 +74,7 @@ public final class JmhBench {
       }
     }
     if (out == null) {
-      out = Path.of("bench-results", "jmh-" + Sh.tryOut("uname", "-m") + "-"
+      out = Path.of("bench-results", "jmh-" + MachineInfo.archTag() + "-"
           + (quick ? "quick" : "full") + "-" + LocalDate.now() + ".json");
     }
     if (out.toAbsolutePath().getParent() != null) {

@@ -33,14 +33,27 @@ final class ServerCounters {
   /** Adds the counters of the server mounted at {@code merged}; a failure is remembered. */
   void add(Path merged) {
     try {
-      UserDefinedFileAttributeView view =
-          Files.getFileAttributeView(merged, UserDefinedFileAttributeView.class);
-      ByteBuffer buf = ByteBuffer.allocate(view.size(XATTR) * 2 + 4096);
-      view.read(XATTR, buf);
-      add(JSON.readTree(buf.array(), 0, buf.position()));
+      add(readTree(merged));
     } catch (IOException | RuntimeException e) {
       lastError = merged + ": " + e;
     }
+  }
+
+  /** What the server mounted at {@code merged} reports, or empty if it does not answer. */
+  static Optional<JsonNode> read(Path merged) {
+    try {
+      return Optional.of(readTree(merged));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static JsonNode readTree(Path merged) throws IOException {
+    UserDefinedFileAttributeView view =
+        Files.getFileAttributeView(merged, UserDefinedFileAttributeView.class);
+    ByteBuffer buf = ByteBuffer.allocate(view.size(XATTR) * 2 + 4096);
+    view.read(XATTR, buf);
+    return JSON.readTree(buf.array(), 0, buf.position());
   }
 
   private synchronized void add(JsonNode root) {

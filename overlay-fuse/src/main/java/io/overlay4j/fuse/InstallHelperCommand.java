@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 /**
  * Installs {@code mount.fuse.overlay4j}, so that
  * {@code mount -t fuse.overlay4j overlay4j MERGED -o lowerdir=..} works. mount(8) runs helpers
- * with an empty environment, so the helper names Java and the jar itself.
+ * with an empty environment, so the helper names Java and the jar itself (and, for a JVM
+ * emulated by qemu-user, where qemu finds that JVM's libraries: {@code QEMU_LD_PREFIX}).
  */
 @Command(name = "install-helper", mixinStandardHelpOptions = true,
     description = "Install mount.fuse.overlay4j so that mount -t fuse.overlay4j works.")
@@ -25,13 +26,17 @@ final class InstallHelperCommand implements Callable<Integer> {
     for (String entry : System.getProperty("java.class.path").split(":")) {
       cp.append(cp.length() == 0 ? "" : ":").append(Path.of(entry).toAbsolutePath());
     }
+    String qemuPrefix = System.getenv("QEMU_LD_PREFIX");
+    String emulation = qemuPrefix == null || qemuPrefix.isEmpty() ? ""
+        : "# This java is emulated by qemu-user (overlay4j --arch): its libraries are here.\n"
+            + "export QEMU_LD_PREFIX='" + qemuPrefix + "'\n";
     String script = """
         #!/bin/sh
         # Installed by overlay4j install-helper. mount(8) calls:
         #   mount.fuse.overlay4j SOURCE MOUNTPOINT -o OPTIONS
         export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8
-        exec '%s' -cp '%s' %s mount "$@"
-        """.formatted(java, cp, Main.class.getName());
+        %sexec '%s' -cp '%s' %s mount "$@"
+        """.formatted(emulation, java, cp, Main.class.getName());
     Path helper = dir.resolve("mount.fuse.overlay4j");
     Files.writeString(helper, script);
     Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwxr-xr-x"));

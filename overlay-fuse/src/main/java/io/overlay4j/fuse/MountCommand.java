@@ -43,8 +43,9 @@ final class MountCommand implements Callable<Integer> {
       description = "libfuse request loop: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
   Threads threads;
 
-  @Option(names = "--wait", defaultValue = "30", paramLabel = "SECONDS",
-      description = "How long to wait for the mount to appear (default ${DEFAULT-VALUE}).")
+  // -Doverlay4j.mount.wait=N: the launcher gives emulated JVMs (--arch) longer to start.
+  @Option(names = "--wait", defaultValue = "${sys:overlay4j.mount.wait:-30}",
+      paramLabel = "SECONDS", description = "How long to wait for the mount to appear (default ${DEFAULT-VALUE}).")
   int waitSeconds;
 
   @Parameters(arity = "1..2", paramLabel = "[SOURCE] MERGED",

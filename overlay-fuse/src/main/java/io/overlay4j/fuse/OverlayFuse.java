@@ -481,12 +481,20 @@ final class OverlayFuse extends FuseStubFS {
 
   // ---- plumbing ----
 
+  /** The JVM serving the mount (which architecture it runs on matters under emulation). */
+  private static final Map<String, Object> SERVER = Map.of(
+      "os_arch", System.getProperty("os.arch", "?"),
+      "java_vm_version", System.getProperty("java.vm.version", "?"),
+      "java_home", System.getProperty("java.home", "?"),
+      "pid", ProcessHandle.current().pid());
+
   private byte[] statsJson() throws IOException {
     Map<String, Object> all = new LinkedHashMap<>();
     all.put("core", overlay.stats());
     all.put("open_files", files.size());
     all.put("open_directories", directories.size());
     all.put("requests", stats.snapshot());
+    all.put("server", SERVER);
     return JSON.writeValueAsBytes(all);
   }
 

@@ -2,6 +2,7 @@ package io.overlay4j.fuse;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.overlay4j.testsupport.TestJvmArch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,14 +22,33 @@ final class FuseTestSupport {
     assumeTrue("root".equals(System.getProperty("user.name")),
         "mount tests need root (they mount FUSE in a private mount namespace)");
     assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse on this machine");
-    assumeTrue(Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libfuse.so.2"))
-        || Files.exists(Path.of("/usr/lib/aarch64-linux-gnu/libfuse.so.2"))
-        || Files.exists(Path.of("/lib/x86_64-linux-gnu/libfuse.so.2"))
-        || Files.exists(Path.of("/lib/aarch64-linux-gnu/libfuse.so.2")),
-        "libfuse.so.2 is missing: apt-get install -y libfuse2");
+    assumeTrue(hasLibfuse2(), "libfuse.so.2 for " + TestJvmArch.arch()
+        + " is missing: apt-get install -y libfuse2");
     assumeTrue(inPrivateNamespace(),
         "the test JVM is not in a private mount namespace (see src/test/private-mount-namespace): refusing to mount"
             + " on the host");
+  }
+
+  /**
+   * Whether libfuse.so.2 for this JVM's architecture is installed: in the Debian multiarch
+   * directory, or under qemu-user's {@code QEMU_LD_PREFIX} when the JVM is emulated (qemu-user
+   * looks there first when the JVM loads it).
+   */
+  static boolean hasLibfuse2() {
+    String triplet = TestJvmArch.arch() + "-linux-gnu";
+    List<String> roots = new ArrayList<>(List.of(""));
+    String prefix = System.getenv("QEMU_LD_PREFIX");
+    if (prefix != null && !prefix.isEmpty()) {
+      roots.add(0, prefix);
+    }
+    for (String root : roots) {
+      for (String dir : List.of("/usr/lib/" + triplet, "/lib/" + triplet, "/usr/lib", "/lib")) {
+        if (Files.exists(Path.of(root + dir, "libfuse.so.2"))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Whether this process's mount namespace differs from its parent's (Maven's). */

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.overlay4j.testsupport.TestJvmArch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -55,6 +58,27 @@ class MountTest {
 
   private static long ino(Path p) throws IOException {
     return (Long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /**
+   * The mount is served by this JVM: on the architecture the run asked for ({@code ./overlay4j
+   * test --arch aarch64}: an arm64 JVM, emulated on x86_64), as the server itself reports it.
+   */
+  @Test
+  void servedByAJvmOnTheRequestedArchitecture() throws IOException {
+    UserDefinedFileAttributeView view =
+        Files.getFileAttributeView(t.merged, UserDefinedFileAttributeView.class);
+    String name = OverlayFuse.STATS_XATTR.substring("user.".length());
+    ByteBuffer buf = ByteBuffer.allocate(view.size(name) * 2 + 4096);
+    view.read(name, buf);
+    JsonNode server = new ObjectMapper().readTree(
+        new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8)).get("server");
+    String arch = TestJvmArch.normalize(server.get("os_arch").asText());
+    System.out.println("[overlay4j] a FUSE mount served by a JVM on os.arch=" + arch
+        + TestJvmArch.emulator().map(e -> " (emulated by " + e + ")").orElse("")
+        + ", pid " + server.get("pid").asLong() + ": " + Files.readString(m("top")));
+    assertEquals(TestJvmArch.arch(), arch);
+    TestJvmArch.requested().ifPresent(wanted -> assertEquals(wanted, arch));
   }
 
   @Test

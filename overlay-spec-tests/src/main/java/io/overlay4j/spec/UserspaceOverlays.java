@@ -3,6 +3,7 @@ package io.overlay4j.spec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -23,11 +24,6 @@ public final class UserspaceOverlays {
   public static final MountedTree.MountCommand FUSE_OVERLAYFS = new MountedTree.MountCommand(
       "fuse-overlayfs", "fuse-overlayfs -o \"$OPTS\" \"$M\"");
 
-  private static final List<Path> LIBFUSE2 = List.of(
-      Path.of("/lib/x86_64-linux-gnu/libfuse.so.2"), Path.of("/usr/lib/x86_64-linux-gnu/libfuse.so.2"),
-      Path.of("/lib/aarch64-linux-gnu/libfuse.so.2"), Path.of("/usr/lib/aarch64-linux-gnu/libfuse.so.2"),
-      Path.of("/lib64/libfuse.so.2"), Path.of("/usr/lib64/libfuse.so.2"),
-      Path.of("/usr/lib/libfuse.so.2"));
 
   private static volatile Optional<String> overlay4jUnavailable;
   private static volatile Optional<String> fuseOverlayfsUnavailable;
@@ -62,6 +58,29 @@ public final class UserspaceOverlays {
         + "  sleep 0.02; waited=$((waited + 1))\n"
         + "done\n"
         + "rm -f \"$log\"");
+  }
+
+  /**
+   * Whether libfuse.so.2 for this JVM's architecture (the one the overlay4j server runs on) is
+   * installed: in the Debian multiarch directory, or under qemu-user's {@code QEMU_LD_PREFIX}
+   * when the JVM is emulated (qemu-user looks there first when the JVM loads it).
+   */
+  public static boolean hasLibfuse2() {
+    String arch = System.getProperty("os.arch", "");
+    String triplet = (arch.equals("amd64") ? "x86_64" : arch) + "-linux-gnu";
+    List<String> roots = new ArrayList<>(List.of(""));
+    String prefix = System.getenv("QEMU_LD_PREFIX");
+    if (prefix != null && !prefix.isEmpty()) {
+      roots.add(0, prefix);
+    }
+    for (String root : roots) {
+      for (String dir : List.of("/usr/lib/" + triplet, "/lib/" + triplet, "/usr/lib64", "/lib64", "/usr/lib", "/lib")) {
+        if (Files.exists(Path.of(root + dir, "libfuse.so.2"))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Why overlay4j's FUSE mount cannot be made here, or empty when it can (checked once). */
@@ -112,8 +131,9 @@ public final class UserspaceOverlays {
     if (!Shell.onPath("mountpoint")) {
       return "`mountpoint` is not on the PATH (Debian package util-linux)";
     }
-    if (LIBFUSE2.stream().noneMatch(Files::exists)) {
-      return "libfuse.so.2 is missing (jnr-fuse needs it): apt-get install -y libfuse2";
+    if (!hasLibfuse2()) {
+      return "libfuse.so.2 for " + System.getProperty("os.arch") + " is missing (jnr-fuse needs "
+          + "it): apt-get install -y libfuse2";
     }
     try {
       Class.forName(OVERLAY4J_MAIN, false, UserspaceOverlays.class.getClassLoader());

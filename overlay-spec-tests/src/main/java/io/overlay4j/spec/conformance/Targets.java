@@ -54,9 +54,9 @@ public final class Targets {
               : "`fuse-overlayfs` is not on the PATH (Debian package fuse-overlayfs)"));
       case "overlay4j", "overlay4j-fuse" -> mount(new SimpleMounter("overlay4j",
           new MountedTree.MountCommand("overlay4j", overlay4jCommand()), false),
-          () -> fuseReason(libfuse2() ? null
-              : "libfuse.so.2 is missing (Debian package libfuse2): overlay4j's FUSE server "
-                  + "needs it"));
+          () -> fuseReason(io.overlay4j.spec.UserspaceOverlays.hasLibfuse2() ? null
+              : "libfuse.so.2 for " + System.getProperty("os.arch") + " is missing (Debian "
+                  + "package libfuse2): overlay4j's FUSE server needs it"));
       default -> {
         if (!spec.contains("{merged}")) {
           throw new IllegalArgumentException("unknown target " + spec + ": use one of "
@@ -74,15 +74,6 @@ public final class Targets {
         + " io.overlay4j.fuse.Main mount -o \"$OPTS\" \"$M\" 2>&1";
   }
 
-  private static boolean libfuse2() {
-    for (String dir : List.of("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu",
-        "/usr/lib/aarch64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib", "/lib")) {
-      if (Files.exists(Path.of(dir, "libfuse.so.2"))) {
-        return true;
-      }
-    }
-    return false;
-  }
 
   static String rootReason() {
     if (!Posix.available()) {
