@@ -191,6 +191,11 @@ abstract class E2eImpl {
 
     @Override
     void mount() throws IOException {
+      if (volatileMode) {
+        // The previous mount was unmounted cleanly by this run: what a user does then, as with
+        // the kernel's volatile mounts, is remove the marker that refuses a remount.
+        Sh.bash("sync && rm -rf " + Sh.q(dir.resolve("work/work/incompat/volatile")));
+      }
       List<String> cmd = new ArrayList<>(List.of(javaBin()));
       if (MachineInfo.emulated()) {
         cmd.add("-Doverlay4j.mount.wait=120"); // an emulated JVM takes 5-20 s to mount
