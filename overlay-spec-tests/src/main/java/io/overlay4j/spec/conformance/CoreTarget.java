@@ -191,6 +191,23 @@ class CoreTarget implements Target {
     return out;
   }
 
+  /** A positional read: bytes read into the buffer from the position, or -1 at the end. */
+  interface PositionalRead {
+    int read(ByteBuffer dst, long position) throws IOException;
+  }
+
+  /** Everything a file holds, read from offset 0 through {@code in}. */
+  static byte[] readAll(PositionalRead in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+    long pos = 0;
+    for (int n; (n = in.read(buf.clear(), pos)) > 0; ) {
+      out.write(buf.array(), 0, n);
+      pos += n;
+    }
+    return out.toByteArray();
+  }
+
   @Override
   public List<String> workLeftovers() throws IOException {
     List<String> out = new ArrayList<>();
@@ -276,14 +293,7 @@ class CoreTarget implements Target {
     return new FileHandle() {
       @Override
       public byte[] readAll() throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-        long pos = 0;
-        for (int n; (n = f.read(buf.clear(), pos)) > 0; ) {
-          out.write(buf.array(), 0, n);
-          pos += n;
-        }
-        return out.toByteArray();
+        return CoreTarget.readAll(f::read);
       }
 
       @Override

@@ -11,7 +11,6 @@ import io.overlay4j.spec.model.LayerTree;
 import io.overlay4j.spec.model.Model;
 import io.overlay4j.spec.model.Op;
 import io.overlay4j.spec.model.Outcome;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -288,14 +287,7 @@ final class NioTarget extends CoreTarget {
     return new FileHandle() {
       @Override
       public byte[] readAll() throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-        long pos = 0;
-        for (int n; (n = ch.read(buf.clear(), pos)) > 0; ) {
-          out.write(buf.array(), 0, n);
-          pos += n;
-        }
-        return out.toByteArray();
+        return CoreTarget.readAll(ch::read);
       }
 
       @Override
