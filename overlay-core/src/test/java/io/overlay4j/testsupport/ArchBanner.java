@@ -1,5 +1,6 @@
 package io.overlay4j.testsupport;
 
+import java.time.Duration;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestPlan;
 
@@ -7,7 +8,8 @@ import org.junit.platform.launcher.TestPlan;
  * Prints, once per test JVM, the architecture the tests run on, so that every test run's output
  * says it ({@code ./overlay4j test --arch aarch64} must show {@code os.arch=aarch64}). Registered
  * through {@code META-INF/services}; overlay-fuse and overlay-spec-tests get it from
- * overlay-core's test jar.
+ * overlay-core's test jar. It also arms the {@link ExitWatchdog}, which ends the JVM if its exit
+ * stalls (seen under qemu-user), before Surefire's own 30 s exit timeout.
  */
 public final class ArchBanner implements TestExecutionListener {
   @Override
@@ -18,5 +20,6 @@ public final class ArchBanner implements TestExecutionListener {
       line += " -- BUT -Doverlay4j.arch=" + wanted + " was asked for (ArchitectureTest fails)";
     }
     System.out.println(line);
+    ExitWatchdog.install(Duration.ofSeconds(20), 0);
   }
 }

@@ -100,6 +100,23 @@ final class OverlayFuse extends FuseStubFS {
     return "overlay4j";
   }
 
+  /**
+   * jnr-fuse registers a shutdown hook per mount that runs {@code fusermount -u -z} at JVM exit
+   * while it believes the file system mounted, and a blocking mount never tells it otherwise.
+   * Once the mount has ended there is nothing to unmount: no process is started at exit.
+   */
+  @Override
+  public void mount(java.nio.file.Path mountPoint, boolean blocking, boolean debug,
+      String[] fuseOpts) {
+    try {
+      super.mount(mountPoint, blocking, debug, fuseOpts);
+    } finally {
+      if (blocking) {
+        mounted.set(false);
+      }
+    }
+  }
+
   // ---- attributes ----
 
   @Override
