@@ -117,6 +117,11 @@ final class OverlayFuse extends FuseStubFS {
     }
   }
 
+  /** Whether jnr-fuse takes this file system for mounted (and would unmount it at exit). */
+  boolean mountedForJnrFuse() {
+    return mounted.get();
+  }
+
   // ---- attributes ----
 
   @Override

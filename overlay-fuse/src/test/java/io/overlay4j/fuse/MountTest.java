@@ -82,6 +82,15 @@ class MountTest {
   }
 
   @Test
+  void anEndedMountLeavesNothingToDoAtExit() throws Exception {
+    assertTrue(t.fs().mountedForJnrFuse());
+    t.unmount();
+    // jnr-fuse's exit hook would run fusermount for it (a process started from an exiting JVM).
+    assertTrue(MountCommand.await(() -> !t.fs().mountedForJnrFuse(), 30),
+        "jnr-fuse still takes the ended mount for mounted");
+  }
+
+  @Test
   void readsTheMergedView() throws IOException {
     assertEquals("top", Files.readString(m("top")));
     try (Stream<Path> s = Files.list(m("dir"))) {

@@ -19,6 +19,7 @@ final class TestMount implements AutoCloseable {
   final Path work;
   final Path merged;
   private Thread server;
+  private OverlayFuse fs;
 
   TestMount() throws IOException {
     root = Files.createTempDirectory("overlay4j-mount");
@@ -38,7 +39,7 @@ final class TestMount implements AutoCloseable {
   /** Mounts and returns once the mount is live. */
   TestMount mount() throws Exception {
     Overlay overlay = Overlay.open(OverlayConfig.parse(options()));
-    OverlayFuse fs = new OverlayFuse(overlay, true, false);
+    fs = new OverlayFuse(overlay, true, false);
     String[] args = MountCommand.fuseArgs(List.of(), false, true, false).toArray(String[]::new);
     server = new Thread(() -> fs.mount(merged, true, false, args), "fuse-" + merged);
     server.setDaemon(true);
@@ -67,6 +68,11 @@ final class TestMount implements AutoCloseable {
       }
       FuseTestSupport.deleteTree(root);
     }
+  }
+
+  /** The file system this JVM serves (null before {@link #mount()}). */
+  OverlayFuse fs() {
+    return fs;
   }
 
   static List<String> lines(String s) {
