@@ -51,12 +51,19 @@ final class FuseTestSupport {
     return false;
   }
 
-  /** Whether this process's mount namespace differs from its parent's (Maven's). */
+  /**
+   * Whether this process's mount namespace differs from Maven's: the one the private-namespace
+   * wrapper left (it says which in OVERLAY4J_HOST_MNT_NS), else the parent process's. (The
+   * parent may be another wrapper inside the new namespace, as under emulation.)
+   */
   static boolean inPrivateNamespace() {
     try {
-      long parent = ProcessHandle.current().parent().orElseThrow().pid();
-      return !Files.readSymbolicLink(Path.of("/proc/self/ns/mnt"))
-          .equals(Files.readSymbolicLink(Path.of("/proc/" + parent + "/ns/mnt")));
+      String host = System.getenv("OVERLAY4J_HOST_MNT_NS");
+      if (host == null || host.isEmpty()) {
+        long parent = ProcessHandle.current().parent().orElseThrow().pid();
+        host = Files.readSymbolicLink(Path.of("/proc/" + parent + "/ns/mnt")).toString();
+      }
+      return !Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")).toString().equals(host);
     } catch (IOException | RuntimeException e) {
       return false;
     }
