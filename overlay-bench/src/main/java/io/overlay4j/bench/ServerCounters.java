@@ -2,11 +2,9 @@ package io.overlay4j.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.overlay4j.core.os.OsAccess;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,7 +19,7 @@ import java.util.TreeMap;
  */
 final class ServerCounters {
   /** The virtual xattr overlay-fuse answers on the mount root (OverlayFuse.STATS_XATTR). */
-  private static final String XATTR = "overlay4j.stats";
+  private static final String XATTR = "user.overlay4j.stats";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Map<String, Long> core = new TreeMap<>();
@@ -48,12 +46,16 @@ final class ServerCounters {
     }
   }
 
+  /**
+   * One lgetxattr of the root, as {@code overlay4j stats} reads it: opening the root to read
+   * (the JDK's UserDefinedFileAttributeView) would add an open directory to the counters.
+   */
   private static JsonNode readTree(Path merged) throws IOException {
-    UserDefinedFileAttributeView view =
-        Files.getFileAttributeView(merged, UserDefinedFileAttributeView.class);
-    ByteBuffer buf = ByteBuffer.allocate(view.size(XATTR) * 2 + 4096);
-    view.read(XATTR, buf);
-    return JSON.readTree(buf.array(), 0, buf.position());
+    byte[] value = OsAccess.system().getXattr(merged, XATTR);
+    if (value == null) {
+      throw new IOException(merged + " has no " + XATTR);
+    }
+    return JSON.readTree(value);
   }
 
   private synchronized void add(JsonNode root) {

@@ -3,6 +3,8 @@ package io.overlay4j.fuse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.overlay4j.testsupport.TestJvmArch;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,6 +69,11 @@ final class FuseTestSupport {
     } catch (IOException | RuntimeException e) {
       return false;
     }
+  }
+
+  /** The counters of the overlay4j mount at {@code merged} ({@link StatsCommand#read}). */
+  static JsonNode stats(Path merged) throws IOException {
+    return new ObjectMapper().readTree(StatsCommand.read(merged));
   }
 
   /** The result of a command: exit status and everything it printed. */

@@ -4,16 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.overlay4j.fuse.ReliabilitySupport.Server;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -140,10 +137,6 @@ class MillionEntryWalkTest {
   }
 
   private JsonNode stats() throws IOException {
-    UserDefinedFileAttributeView v = Files.getFileAttributeView(t.merged,
-        UserDefinedFileAttributeView.class);
-    ByteBuffer b = ByteBuffer.allocate(1 << 20);
-    v.read("overlay4j.stats", b);
-    return new ObjectMapper().readTree(b.array(), 0, b.position());
+    return FuseTestSupport.stats(t.merged);
   }
 }

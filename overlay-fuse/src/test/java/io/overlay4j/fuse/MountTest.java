@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.overlay4j.testsupport.TestJvmArch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -66,19 +65,21 @@ class MountTest {
    */
   @Test
   void servedByAJvmOnTheRequestedArchitecture() throws IOException {
-    UserDefinedFileAttributeView view =
-        Files.getFileAttributeView(t.merged, UserDefinedFileAttributeView.class);
-    String name = OverlayFuse.STATS_XATTR.substring("user.".length());
-    ByteBuffer buf = ByteBuffer.allocate(view.size(name) * 2 + 4096);
-    view.read(name, buf);
-    JsonNode server = new ObjectMapper().readTree(
-        new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8)).get("server");
+    JsonNode server = FuseTestSupport.stats(t.merged).get("server");
     String arch = TestJvmArch.normalize(server.get("os_arch").asText());
     System.out.println("[overlay4j] a FUSE mount served by a JVM on os.arch=" + arch
         + TestJvmArch.emulator().map(e -> " (emulated by " + e + ")").orElse("")
         + ", pid " + server.get("pid").asLong() + ": " + Files.readString(m("top")));
     assertEquals(TestJvmArch.arch(), arch);
     TestJvmArch.requested().ifPresent(wanted -> assertEquals(wanted, arch));
+  }
+
+  /** Reading the counters opens nothing: the reader is not counted as an open handle. */
+  @Test
+  void statsCountNoHandleOfTheirReader() throws Exception {
+    JsonNode stats = FuseTestSupport.stats(t.merged);
+    assertEquals(0, stats.get("open_directories").asInt(), stats.toString());
+    assertEquals(0, stats.get("open_files").asInt(), stats.toString());
   }
 
   @Test

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.overlay4j.fuse.ReliabilitySupport.InProcessMount;
 import io.overlay4j.fuse.ReliabilitySupport.KernelMount;
 import io.overlay4j.fuse.ReliabilitySupport.PyWorker;
@@ -328,10 +327,6 @@ class SoakTest {
   }
 
   private JsonNode stats() throws IOException {
-    UserDefinedFileAttributeView v = Files.getFileAttributeView(t.merged,
-        UserDefinedFileAttributeView.class);
-    ByteBuffer b = ByteBuffer.allocate(1 << 20);
-    v.read("overlay4j.stats", b);
-    return new ObjectMapper().readTree(b.array(), 0, b.position());
+    return FuseTestSupport.stats(t.merged);
   }
 }
